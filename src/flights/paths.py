@@ -1,0 +1,44 @@
+"""The one registry of the pipeline's files; dvc.yaml declares the same paths (a test checks it)."""
+
+from pathlib import Path
+
+PARAMS = Path("params.yaml")
+LOCK = Path("dvc.lock")
+REQUIREMENTS = Path("requirements.lock")
+
+RAW = Path("data/raw")
+PREPARED = Path("data/prepared/flights.parquet")
+SPLIT = Path("data/split")
+SPLIT_PARTS = ("fit", "valid", "test")
+SCORED = Path("data/scored")
+
+MODELS = Path("models")
+MODEL = MODELS / "model.skops"
+MODEL_CARD = MODELS / "model_card.json"
+BASELINE = MODELS / "baseline.skops"
+MAJORITY = MODELS / "majority.skops"
+
+METRICS = Path("metrics")
+VALIDATE_METRICS = METRICS / "validate.json"
+DATA_QUALITY = METRICS / "data_quality.json"
+SPLIT_METRICS = METRICS / "split.json"
+TRAIN_METRICS = METRICS / "train.json"
+BASELINE_METRICS = METRICS / "baseline.json"
+EVALUATE_METRICS = METRICS / "evaluate.json"
+SLICE_METRICS = METRICS / "slices.json"
+
+PLOTS = Path("plots")
+EXPLORE_PLOTS = PLOTS / "explore"
+EVALUATE_PLOTS = PLOTS / "evaluate"
+FIGURES = Path("reports/figures")
+EXPLORE_FIGURES = FIGURES / "explore"
+EVALUATE_FIGURES = FIGURES / "evaluate"
+REPORT = Path("reports/index.html")
+
+
+def raw_table(name: str) -> Path:
+    return RAW / f"{name}.parquet"
+
+
+def split_part(name: str) -> Path:
+    return SPLIT / f"{name}.parquet"

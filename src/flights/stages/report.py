@@ -1,0 +1,19 @@
+"""Stage `report`: reports/index.html, self-contained, for end users."""
+
+from flights import paths
+from flights.report import data_sections
+from flights.stages import run_stage
+from mlkit.io import read_json, write_text
+from mlkit.report import render
+
+TITLE = "NYC flights 2013: disruption risk at scheduling time"
+
+
+def main(params: dict) -> None:
+    figures = sorted(paths.EXPLORE_FIGURES.glob("*.png"))
+    sections = data_sections(read_json(paths.DATA_QUALITY), figures)
+    write_text(render(TITLE, sections), paths.REPORT)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,39 @@
+"""The one loader of `params.yaml`, with helpers that reject bad parameters before any heavy work."""
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PARAMS_FILE = Path("params.yaml")
+
+
+class ParamError(ValueError):
+    """A parameter in params.yaml is missing or out of its allowed range."""
+
+
+def load_params(path: Path = PARAMS_FILE) -> dict[str, Any]:
+    """All parameters, as DVC reads them."""
+    with open(path) as handle:
+        params = yaml.safe_load(handle)
+    if not isinstance(params, dict):
+        raise ParamError(f"{path}: expected a mapping of sections, got {type(params).__name__}")
+    return params
+
+
+def require(condition: bool, name: str, value: Any, expected: str) -> None:
+    """Raise a ParamError naming the parameter, its value and what was expected."""
+    if not condition:
+        raise ParamError(f"params.yaml: {name} = {value!r} is invalid: expected {expected}")
+
+
+def require_choice(name: str, value: Any, choices: Iterable[str]) -> None:
+    choices = sorted(choices)
+    require(value in choices, name, value, f"one of {choices}")
+
+
+def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = ok and (value >= 0 if allow_zero else value > 0)
+    require(ok, name, value, "a number >= 0" if allow_zero else "a number > 0")

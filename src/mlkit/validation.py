@@ -1,0 +1,110 @@
+"""Data validation with pandera: hard rules stop the pipeline with a precise message, soft rules are counted."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+EXAMPLES = 5
+
+
+class DataError(ValueError):
+    """Input data break a rule; the message names the table, column, rule, row count and examples."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    table: str
+    column: str
+    rule: str
+    failing_rows: int
+    examples: list
+
+    def describe(self) -> str:
+        return (
+            f"table '{self.table}', column '{self.column}', rule {self.rule}: "
+            f"{self.failing_rows} failing row(s), e.g. {self.examples}"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "column": self.column,
+            "rule": self.rule,
+            "failing_rows": self.failing_rows,
+            "examples": self.examples,
+        }
+
+
+def _example(value) -> object:
+    if hasattr(value, "item"):
+        value = value.item()
+    return value if isinstance(value, int | float | str | bool) or value is None else str(value)
+
+
+def violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> list[Violation]:
+    """Every rule of `schema` that `frame` breaks, one entry per column and rule, in a stable order."""
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases.copy()
+    else:
+        return []
+    cases["column"] = cases["column"].fillna("<table>").astype(str)
+    cases["check"] = cases["check"].astype(str)
+    found = []
+    for (column, rule), group in cases.groupby(["column", "check"], sort=True):
+        rows = group["index"].dropna().nunique() if group["index"].notna().any() else len(group)
+        examples = [_example(v) for v in group["failure_case"].drop_duplicates().head(EXAMPLES)]
+        found.append(Violation(table, column, rule, int(rows), examples))
+    return found
+
+
+def enforce(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> pd.DataFrame:
+    """Validate (and coerce) `frame`; raise one DataError that lists every broken rule."""
+    broken = violations(frame, schema, table)
+    if broken:
+        lines = "\n  - ".join(v.describe() for v in broken)
+        raise DataError(f"{len(broken)} hard rule(s) broken in table '{table}':\n  - {lines}")
+    return schema.validate(frame)
+
+
+def read_csv(path: Path, table: str, **options) -> pd.DataFrame:
+    """Read a CSV, turning an absent, empty or unreadable file into a DataError that names it."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"table '{table}': source file {path} does not exist")
+    try:
+        frame = pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError as error:
+        raise DataError(f"table '{table}': source file {path} is empty") from error
+    except Exception as error:  # a corrupt archive or encoding; pandas raises many types
+        raise DataError(f"table '{table}': cannot read {path}: {error}") from error
+    if frame.empty:
+        raise DataError(f"table '{table}': source file {path} has a header but no rows")
+    return frame
+
+
+def join_coverage(keys: pd.DataFrame, reference: pd.DataFrame, on: list[str]) -> dict:
+    """How many rows of `keys` find a match in `reference` on the columns `on`, with the top misses."""
+    matched = keys[on].merge(reference[on].drop_duplicates(), on=on, how="left", indicator=True)
+    missing = matched.loc[matched["_merge"] == "left_only", on]
+    rows = len(keys)
+    text = [missing[c].astype("object").fillna("<missing>").astype(str) for c in on]
+    labels = text[0].str.cat(text[1:], sep="|") if len(text) > 1 else text[0]
+    top = labels.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    top = top.head(EXAMPLES)
+    return {
+        "rows": rows,
+        "matched": rows - len(missing),
+        "unmatched": len(missing),
+        "coverage": (rows - len(missing)) / rows if rows else float("nan"),
+        "top_unmatched": {key: int(count) for key, count in top.items()},
+    }
+
+
+def missing_values(frame: pd.DataFrame) -> dict[str, int]:
+    """Missing values per column, only the columns that have some."""
+    counts = frame.isna().sum()
+    return {column: int(n) for column, n in counts.items() if n}
