@@ -56,3 +56,61 @@ def data_sections(quality: dict, figures: list[Path]) -> list[Section]:
     )
     explore = Section("What drives disruption").add_images(figures)
     return [overview, quality_section, explore]
+
+
+def _metrics_table(evaluate: dict) -> pd.DataFrame:
+    from mlkit.evaluation import METRICS
+
+    rows = [
+        {"metric": metric, "better": METRICS[metric], "model": evaluate["model"][metric],
+         "baseline (carrier x hour)": evaluate["baseline"][metric], "lift": evaluate["lift"][metric],
+         "majority class": evaluate["majority"][metric]}
+        for metric in METRICS
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _slices_table(slices: dict, column: str) -> pd.DataFrame:
+    model, baseline = slices[column]["model"], slices[column]["baseline"]
+    rows = [
+        {column: group, "rows": entry["rows"], "disrupted rate": entry["positive_rate"],
+         "model ROC AUC": entry.get("roc_auc"), "baseline ROC AUC": baseline[group].get("roc_auc")}
+        for group, entry in model.items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def model_sections(evaluate: dict, slices: dict, card: dict, figures: list[Path]) -> list[Section]:
+    """The model against the baseline on the test months, by slice, and its card."""
+    test = evaluate["test"]
+    results = Section("The model against the baseline")
+    results.add_text(
+        f"A {card['model']} model scored on the {test['rows']:,} flights of the test months "
+        f"(disrupted rate {test['positive_rate']:.3f}), which played no part in any choice. The baseline "
+        "is the historical disruption rate of each carrier at each scheduled hour. Yes/no metrics use "
+        f"the threshold chosen on the validation month ({evaluate['threshold']['model']:.3f} for the model)."
+    )
+    results.add_table(_metrics_table(evaluate))
+    results.add_images(figures)
+    by_slice = Section("By carrier and by origin")
+    by_slice.add_text("A good average can hide a bad slice; small slices are shown by size only.")
+    for column in slices:
+        by_slice.add_table(_slices_table(slices, column))
+    use = Section("What the model may and may not be used for").add_text(card["intended_use"], note=True)
+    card_section = Section("Model card")
+    card_section.add_mapping(
+        {
+            "family": card["model"],
+            "hyperparameters": card["hyperparameters"],
+            "inputs": ", ".join(card["features"]["inputs"]),
+            "weather features": card["features"]["weather"],
+            "label": card["label"],
+            "training rows": card["training"]["rows"],
+            "training disrupted rate": f"{card['training']['positive_rate']:.4f}",
+            "split": card["split"],
+            "input data (md5)": card["input_data_md5"],
+            "libraries": card["libraries"],
+        }
+    )
+    card_section.add_text("The model's version is its file hash, as dvc.lock records it for models/model.skops.")
+    return [results, by_slice, use, card_section]

@@ -1,7 +1,7 @@
 """Stage `report`: reports/index.html, self-contained, for end users."""
 
 from flights import paths
-from flights.report import data_sections
+from flights.report import data_sections, model_sections
 from flights.stages import run_stage
 from mlkit.io import read_json, write_text
 from mlkit.report import render
@@ -10,8 +10,13 @@ TITLE = "NYC flights 2013: disruption risk at scheduling time"
 
 
 def main(params: dict) -> None:
-    figures = sorted(paths.EXPLORE_FIGURES.glob("*.png"))
-    sections = data_sections(read_json(paths.DATA_QUALITY), figures)
+    sections = data_sections(read_json(paths.DATA_QUALITY), sorted(paths.EXPLORE_FIGURES.glob("*.png")))
+    sections += model_sections(
+        read_json(paths.EVALUATE_METRICS),
+        read_json(paths.SLICE_METRICS),
+        read_json(paths.MODEL_CARD),
+        sorted(paths.EVALUATE_FIGURES.glob("*.png")),
+    )
     write_text(render(TITLE, sections), paths.REPORT)
 
 

@@ -1,0 +1,39 @@
+"""The model card: what the model is, what it was trained on, and what it may be used for."""
+
+import platform
+from importlib.metadata import version
+
+import pandas as pd
+
+from flights import paths
+from flights.features import feature_names, model_inputs
+from flights.training import training_summary
+from mlkit.persistence import file_md5
+
+LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "pyarrow")
+INTENDED_USE = (
+    "Ranks scheduled departures from New York's three airports (EWR, JFK, LGA) by their risk of "
+    "arriving 15+ minutes late, being cancelled or being diverted, for planning buffers and "
+    "rebooking capacity. The weather inputs are the observed weather at the origin at the scheduled "
+    "hour, standing in for a forecast: with weather the model is only as good as the forecast it is "
+    "given; without it (features.weather: false) it is a booking-time model. Not for decisions about "
+    "individual passengers or crews, nor for airports, years or carriers outside its training data."
+)
+
+
+def model_card(params: dict, fit: pd.DataFrame, valid: pd.DataFrame, metrics: dict) -> dict:
+    """No git revision or date: the model's version is its file hash as dvc.lock records it."""
+    weather = params["features"]["weather"]
+    return {
+        "model": params["train"]["model"],
+        "hyperparameters": params["train"][params["train"]["model"]],
+        "features": {"weather": weather, "inputs": model_inputs(weather), "derived": feature_names(weather)},
+        "label": params["label"],
+        "split": params["split"],
+        "training": training_summary(fit, valid),
+        "threshold": metrics["threshold"],
+        "validation": metrics["validation"],
+        "input_data_md5": {part: file_md5(paths.split_part(part)) for part in ("fit", "valid")},
+        "libraries": {name: version(name) for name in LIBRARIES} | {"python": platform.python_version()},
+        "intended_use": INTENDED_USE,
+    }

@@ -1,0 +1,22 @@
+"""Stage `split`: fit (Jan-Sep), valid (Oct) and test (Nov-Dec) months as separate files."""
+
+import pandas as pd
+
+from flights import paths
+from flights.cleaning import LABEL
+from flights.stages import run_stage
+from mlkit.io import write_json, write_parquet
+from mlkit.split import split_by_period, summary
+
+
+def main(params: dict) -> None:
+    split = params["split"]
+    months = {part: split[f"{part}_months"] for part in paths.SPLIT_PARTS}
+    parts = split_by_period(pd.read_parquet(paths.PREPARED), "month", months)
+    for name, part in parts.items():
+        write_parquet(part, paths.split_part(name))
+    write_json(summary(parts, LABEL), paths.SPLIT_METRICS)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,27 @@
+"""Stage `train`: the chosen model family, its validation-month metrics, the saved Pipeline and its card."""
+
+import pandas as pd
+
+from flights import paths
+from flights.card import model_card
+from flights.modeling import build_pipeline, check_params
+from flights.stages import run_stage
+from flights.training import fit_validated
+from mlkit.io import write_json
+from mlkit.persistence import save_model
+
+
+def main(params: dict) -> None:
+    check_params(params["train"], params["features"])
+    fit, valid = (pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
+    model, threshold, validation = fit_validated(
+        lambda: build_pipeline(params["train"], params["features"]), fit, valid
+    )
+    save_model(model, paths.MODEL)
+    metrics = {"threshold": threshold, "validation": validation}
+    write_json(metrics, paths.TRAIN_METRICS)
+    write_json(model_card(params, fit, valid, metrics), paths.MODEL_CARD)
+
+
+if __name__ == "__main__":
+    run_stage(main)

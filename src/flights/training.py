@@ -1,0 +1,26 @@
+"""Fit with the validation protocol: choose on Jan-Sep -> October, then refit on all training months."""
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin
+
+from flights.cleaning import LABEL
+from mlkit.evaluation import choose_threshold, score
+
+
+def fit_validated(make: Callable[[], ClassifierMixin], fit: pd.DataFrame, valid: pd.DataFrame) -> tuple:
+    """(final model refit on fit + valid, threshold chosen on valid, validation metrics)."""
+    candidate = make().fit(fit, fit[LABEL])
+    proba = candidate.predict_proba(valid)[:, 1]
+    threshold = choose_threshold(valid[LABEL].to_numpy(), proba)
+    validation = score(valid[LABEL].to_numpy(), proba, threshold)
+    both = pd.concat([fit, valid], ignore_index=True)
+    final = make().fit(both, both[LABEL])
+    return final, threshold, validation
+
+
+def training_summary(fit: pd.DataFrame, valid: pd.DataFrame) -> dict:
+    both = np.concatenate([fit[LABEL].to_numpy(), valid[LABEL].to_numpy()])
+    return {"rows": int(len(both)), "positive_rate": float(both.mean())}

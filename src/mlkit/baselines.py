@@ -1,0 +1,49 @@
+"""Baselines that every model is scored against, saved and evaluated exactly like models."""
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.utils.validation import check_is_fitted
+
+
+def majority_class() -> DummyClassifier:
+    """Always the majority class; its probability is the training prior (ROC AUC 0.5)."""
+    return DummyClassifier(strategy="prior")
+
+
+class GroupRateClassifier(ClassifierMixin, BaseEstimator):
+    """The historical positive rate of each group, shrunk toward the overall rate.
+
+    rate(group) = (positives + smoothing * prior) / (rows + smoothing); a group never seen in training
+    gets the prior. With `group_by=("carrier", "hour")` this is the carrier x scheduled-hour baseline.
+    """
+
+    def __init__(self, group_by: tuple[str, ...] = (), smoothing: float = 20.0):
+        self.group_by = group_by
+        self.smoothing = smoothing
+
+    def _keys(self, X: pd.DataFrame) -> pd.Series:
+        columns = [X[c].astype("object").astype(str) for c in self.group_by]
+        return columns[0].str.cat(columns[1:], sep="|") if len(columns) > 1 else columns[0]
+
+    def fit(self, X: pd.DataFrame, y) -> "GroupRateClassifier":
+        if not self.group_by:
+            raise ValueError("GroupRateClassifier needs at least one column in group_by")
+        if self.smoothing < 0:
+            raise ValueError(f"smoothing must be >= 0, got {self.smoothing}")
+        y = np.asarray(y, dtype=float)
+        self.classes_ = np.array([0, 1])
+        self.prior_ = float(y.mean())
+        stats = pd.DataFrame({"key": self._keys(X).to_numpy(), "y": y}).groupby("key")["y"].agg(["sum", "size"])
+        rates = (stats["sum"] + self.smoothing * self.prior_) / (stats["size"] + self.smoothing)
+        self.rates_ = {str(k): float(v) for k, v in rates.sort_index().items()}
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "rates_")
+        positive = self._keys(X).map(self.rates_).fillna(self.prior_).to_numpy(dtype=float)
+        return np.column_stack([1 - positive, positive])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)

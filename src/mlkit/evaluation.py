@@ -1,0 +1,111 @@
+"""Metrics of a probabilistic binary classifier, with the one registry of which direction is better."""
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+from sklearn.calibration import calibration_curve
+
+# The single source of truth: every table, experiment ranking and gate reads the direction here.
+METRICS: dict[str, str] = {
+    "roc_auc": "higher",
+    "average_precision": "higher",
+    "log_loss": "lower",
+    "brier": "lower",
+    "accuracy": "higher",
+    "f1": "higher",
+    "precision": "higher",
+    "recall": "higher",
+}
+THRESHOLD_FREE = ("roc_auc", "average_precision", "log_loss", "brier")
+
+
+def improvement(metric: str, new: float, old: float) -> float:
+    """How much better `new` is than `old` (positive is better), whatever the metric's direction."""
+    sign = 1.0 if METRICS[metric] == "higher" else -1.0
+    return sign * (new - old)
+
+
+def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
+    """Every metric of METRICS; the threshold turns probabilities into yes/no for the last four."""
+    y = np.asarray(y)
+    proba = np.clip(np.asarray(proba, dtype=float), 1e-7, 1 - 1e-7)
+    predicted = (proba >= threshold).astype(int)
+    single_class = len(np.unique(y)) < 2
+    return {
+        "roc_auc": float("nan") if single_class else float(skm.roc_auc_score(y, proba)),
+        "average_precision": float(skm.average_precision_score(y, proba)),
+        "log_loss": float(skm.log_loss(y, proba, labels=[0, 1])),
+        "brier": float(skm.brier_score_loss(y, proba)),
+        "accuracy": float(skm.accuracy_score(y, predicted)),
+        "f1": float(skm.f1_score(y, predicted, zero_division=0)),
+        "precision": float(skm.precision_score(y, predicted, zero_division=0)),
+        "recall": float(skm.recall_score(y, predicted, zero_division=0)),
+    }
+
+
+def lift(model: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:
+    """Model minus baseline, metric by metric (the sign follows the raw values, not the direction)."""
+    return {name: model[name] - baseline[name] for name in METRICS if name in model and name in baseline}
+
+
+def choose_threshold(y: np.ndarray, proba: np.ndarray) -> float:
+    """The probability cut that maximises F1; chosen on validation data, never on the test set."""
+    precision, recall, thresholds = skm.precision_recall_curve(y, proba)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(precision), where=(precision + recall) > 0)
+    return float(thresholds[int(np.argmax(f1[:-1]))])
+
+
+def slice_scores(y: np.ndarray, proba: np.ndarray, groups: pd.Series, threshold: float, min_rows: int) -> dict:
+    """Metrics per group (slices with fewer than `min_rows` rows are reported by size only)."""
+    result = {}
+    frame = pd.DataFrame({"y": np.asarray(y), "p": np.asarray(proba), "g": groups.to_numpy()})
+    for group, part in frame.groupby("g", sort=True):
+        entry = {"rows": len(part), "positive_rate": float(part["y"].mean())}
+        if len(part) >= min_rows:
+            entry |= score(part["y"].to_numpy(), part["p"].to_numpy(), threshold)
+        result[str(group)] = entry
+    return result
+
+
+def _thin(table: pd.DataFrame, points: int) -> pd.DataFrame:
+    """Keep at most `points` evenly spaced rows (always the first and last), so plot files stay small."""
+    if len(table) <= points:
+        return table.reset_index(drop=True)
+    keep = np.unique(np.linspace(0, len(table) - 1, points).round().astype(int))
+    return table.iloc[keep].reset_index(drop=True)
+
+
+def roc_table(y: np.ndarray, proba: np.ndarray, points: int = 200) -> pd.DataFrame:
+    fpr, tpr, _ = skm.roc_curve(y, proba)
+    return _thin(pd.DataFrame({"fpr": fpr, "tpr": tpr}), points)
+
+
+def precision_recall_table(y: np.ndarray, proba: np.ndarray, points: int = 200) -> pd.DataFrame:
+    precision, recall, _ = skm.precision_recall_curve(y, proba)
+    return _thin(pd.DataFrame({"recall": recall, "precision": precision}), points)
+
+
+def calibration_table(y: np.ndarray, proba: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    observed, predicted = calibration_curve(y, proba, n_bins=bins, strategy="quantile")
+    return pd.DataFrame({"predicted": predicted, "observed": observed})
+
+
+def confusion_table(
+    y: np.ndarray, proba: np.ndarray, threshold: float, names: tuple[str, str] = ("negative", "positive")
+) -> pd.DataFrame:
+    """Long form (actual, predicted) for DVC's confusion template."""
+    labels = dict(enumerate(names))
+    predicted = (np.asarray(proba) >= threshold).astype(int)
+    return pd.DataFrame({"actual": pd.Series(y).map(labels), "predicted": pd.Series(predicted).map(labels)})
+
+
+def curve_tables(y: np.ndarray, proba: np.ndarray) -> dict[str, pd.DataFrame]:
+    """The tables behind the ROC, precision-recall and calibration plots."""
+    return {
+        "roc": roc_table(y, proba),
+        "precision_recall": precision_recall_table(y, proba),
+        "calibration": calibration_table(y, proba),
+    }
+
+
+CURVE_AXES = {"roc": ("fpr", "tpr"), "precision_recall": ("recall", "precision"), "calibration": ("predicted", "observed")}
