@@ -6,6 +6,7 @@ share one transformation of the raw schedule fields a user knows at booking time
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -69,17 +70,18 @@ def block_minutes(frame: pd.DataFrame, dst: pd.Series, dest_tz: pd.Series, dest_
     return local - 60 * (dest_offset - origin_offset)
 
 
-def _lookup(frame: pd.DataFrame, key: str | list[str], column: str) -> dict[str, float]:
-    keys = _key(frame, key)
-    values = pd.Series(frame[column].to_numpy(), index=keys.to_numpy()).dropna()
-    values = values[~values.index.duplicated(keep="first")].sort_index()
-    return {str(k): float(v) if not isinstance(v, str) else v for k, v in values.items()}
+def _lookup(frame: pd.DataFrame, key: str | list[str], column: str) -> dict[str, float | str]:
+    """The first non-missing value of `column` for each key, as a plain dict (skops stores it as JSON)."""
+    pairs = pd.DataFrame({"key": _key(frame, key).to_numpy(), "value": frame[column].to_numpy()})
+    pairs = pairs.dropna().drop_duplicates("key").sort_values("key", kind="stable")
+    values = pairs["value"].astype(float) if is_numeric_dtype(frame[column]) else pairs["value"]
+    return dict(zip(pairs["key"].tolist(), values.tolist(), strict=True))
 
 
 def _key(frame: pd.DataFrame, key: str | list[str]) -> pd.Series:
     if isinstance(key, str):
-        return frame[key].astype("object").fillna("").astype(str)
-    return frame[key[0]].astype(str).str.cat([frame[k].astype(str) for k in key[1:]], sep="-")
+        return frame[key].astype("str").fillna("")
+    return frame[key[0]].astype("str").str.cat([frame[k].astype("str") for k in key[1:]], sep="-")
 
 
 class ScheduleFeatures(TransformerMixin, BaseEstimator):

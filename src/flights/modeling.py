@@ -54,7 +54,8 @@ def build_pipeline(train: dict, features: dict) -> Pipeline:
                 ("categories", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
                                               encoded_missing_value=np.nan), CATEGORICAL_FEATURES),
                 ("numbers", "passthrough", numeric),
-            ]  # fmt: skip
+            ],  # fmt: skip
+            verbose_feature_names_out=False,
         )
         estimator = _hgb(train["hgb"], len(feature_names(weather)))
     else:
@@ -63,7 +64,8 @@ def build_pipeline(train: dict, features: dict) -> Pipeline:
                 ("categories", OneHotEncoder(handle_unknown="ignore", min_frequency=20), CATEGORICAL_FEATURES),
                 ("numbers", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
                  numeric),
-            ]  # fmt: skip
+            ],  # fmt: skip
+            verbose_feature_names_out=False,
         )
         estimator = LogisticRegression(C=train["logreg"]["C"], max_iter=train["logreg"]["max_iter"])
     return Pipeline([("schedule", ScheduleFeatures(weather=weather)), ("encode", encode), ("model", estimator)])

@@ -24,7 +24,7 @@ class GroupRateClassifier(ClassifierMixin, BaseEstimator):
         self.smoothing = smoothing
 
     def _keys(self, X: pd.DataFrame) -> pd.Series:
-        columns = [X[c].astype("object").astype(str) for c in self.group_by]
+        columns = [X[c].astype("str") for c in self.group_by]
         return columns[0].str.cat(columns[1:], sep="|") if len(columns) > 1 else columns[0]
 
     def fit(self, X: pd.DataFrame, y) -> "GroupRateClassifier":

@@ -2,10 +2,10 @@
 
 import pandas as pd
 from sklearn.inspection import permutation_importance
+from sklearn.pipeline import Pipeline
 
 from flights import paths
 from flights.cleaning import LABEL
-from flights.features import model_inputs
 from flights.modeling import TRUSTED_TYPES
 from flights.stages import run_stage
 from mlkit.evaluation import CURVE_AXES, confusion_table, curve_tables, lift, score, slice_scores
@@ -14,6 +14,19 @@ from mlkit.persistence import load_model
 from mlkit.plots import heatmap, horizontal_bars, line_chart
 
 CLASS_NAMES = ("on time", "disrupted")
+
+
+def feature_importance(model: Pipeline, X: pd.DataFrame, y: pd.Series, settings: dict) -> pd.DataFrame:
+    """Permutation importance of the model's derived features (drop in ROC AUC when one is shuffled);
+    the features are computed once and only the final estimator is re-run."""
+    features = model[:-1].transform(X)
+    names = model[:-1].get_feature_names_out()
+    found = permutation_importance(
+        model[-1], features, y, scoring="roc_auc",
+        n_repeats=settings["importance_repeats"], random_state=settings["seed"],
+    )  # fmt: skip
+    table = pd.DataFrame({"feature": names, "importance": found.importances_mean, "std": found.importances_std})
+    return table.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
 
 
 def main(params: dict) -> None:
@@ -54,14 +67,7 @@ def main(params: dict) -> None:
         paths.SLICE_METRICS,
     )
     sample = test.sample(n=min(settings["importance_rows"], len(test)), random_state=settings["seed"])
-    inputs = model_inputs(params["features"]["weather"])
-    importance = permutation_importance(
-        models["model"], sample[inputs], sample[LABEL], scoring="roc_auc",
-        n_repeats=settings["importance_repeats"], random_state=settings["seed"],
-    )  # fmt: skip
-    importance = pd.DataFrame(
-        {"feature": inputs, "importance": importance.importances_mean, "std": importance.importances_std}
-    ).sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
+    importance = feature_importance(models["model"], sample, sample[LABEL], settings)
     curves = {name: curve_tables(y, proba[name]) for name in ("model", "baseline")}
     with atomic_dir(paths.EVALUATE_PLOTS) as tables, atomic_dir(paths.EVALUATE_FIGURES) as images:
         for kind, (x, y_axis) in CURVE_AXES.items():
