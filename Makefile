@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro test verify bench lint
+.PHONY: help setup repro test verify bench lint serve predict
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,7 +29,7 @@ test: setup ## run the whole test suite
 	pytest
 
 verify: setup ## re-run the pipeline from scratch; fail if dvc.lock or any metric differs from git
-	python -m mlkit.verify
+	python -m mlkit.verify dvc.lock metrics plots models/model_card.json
 
 bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 	python -m benchmarks.run
@@ -37,3 +37,10 @@ bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 lint: setup ## static checks
 	ruff check src tests benchmarks
 	ruff format --check src tests benchmarks
+
+serve: setup ## serve the current model over HTTP on 127.0.0.1:$${PORT:-8000}
+	python -m flights.service
+
+predict: setup ## score a file: make predict INPUT=flights.csv OUTPUT=scored.csv
+	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || { echo "usage: make predict INPUT=flights.csv OUTPUT=scored.csv"; exit 2; }
+	python -m flights.predict "$(INPUT)" "$(OUTPUT)"

@@ -79,3 +79,12 @@ TRUSTED_TYPES = [
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.utils.validation.check_array",
 ]
+
+
+def known_categories(pipeline: Pipeline) -> dict[str, list[str]]:
+    """The values of each categorical feature that the fitted Pipeline saw in training."""
+    encoder = pipeline.named_steps["encode"].named_transformers_["categories"]
+    return {
+        column: [str(value) for value in values]
+        for column, values in zip(CATEGORICAL_FEATURES, encoder.categories_, strict=True)
+    }

@@ -26,6 +26,8 @@ TRAIN_METRICS = METRICS / "train.json"
 BASELINE_METRICS = METRICS / "baseline.json"
 EVALUATE_METRICS = METRICS / "evaluate.json"
 SLICE_METRICS = METRICS / "slices.json"
+SCORE_METRICS = METRICS / "score.json"
+DRIFT_METRICS = METRICS / "drift.json"
 
 PLOTS = Path("plots")
 EXPLORE_PLOTS = PLOTS / "explore"

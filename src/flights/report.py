@@ -114,3 +114,23 @@ def model_sections(evaluate: dict, slices: dict, card: dict, figures: list[Path]
     )
     card_section.add_text("The model's version is its file hash, as dvc.lock records it for models/model.skops.")
     return [results, by_slice, use, card_section]
+
+
+def delivery_sections(score: dict, drift: dict) -> list[Section]:
+    """What the latest batch looks like when scored, and whether it drifted from the training data."""
+    batch = Section("The latest batch, scored")
+    batch.add_text(
+        "The most recent month stands in for tomorrow's schedule: each flight gets a probability and a "
+        "yes/no flag, and rows that break the input rules are quarantined with their reason."
+    )
+    batch.add_mapping({key: score[key] for key in ("rows", "scored", "rejected", "mean_probability",
+                                                     "flagged_share", "model_version")})  # fmt: skip
+    monitor = Section("Drift against the training data")
+    monitor.add_text(
+        f"Population stability index per model feature (flagged: {', '.join(drift['flagged']) or 'none'}). "
+        "Weather shifts with the season, so a winter batch drifts from a spring-to-autumn training set."
+    )
+    rows = [{"feature": name, "PSI": entry["psi"], "flagged": entry["flagged"]} for name, entry in drift["features"].items()]
+    rows.append({"feature": "model score", "PSI": drift["score"]["psi"], "flagged": drift["score"]["flagged"]})
+    monitor.add_table(pd.DataFrame(rows).sort_values("PSI", ascending=False, kind="stable"))
+    return [batch, monitor]

@@ -108,3 +108,27 @@ def missing_values(frame: pd.DataFrame) -> dict[str, int]:
     """Missing values per column, only the columns that have some."""
     counts = frame.isna().sum()
     return {column: int(n) for column, n in counts.items() if n}
+
+
+def quarantine(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(valid rows coerced to the schema, rejected rows with a `reason` column).
+
+    Rows are judged one by one; only a problem of the whole table (such as a missing column) raises.
+    """
+    try:
+        return schema.validate(frame, lazy=True), frame.iloc[:0].assign(reason=pd.Series(dtype="str"))
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+    whole = cases[cases["index"].isna()]
+    if len(whole):
+        found = "; ".join(f"column '{c}': {k} {v}" for c, k, v in whole[["column", "check", "failure_case"]].itertuples(index=False))
+        raise DataError(f"table '{table}' cannot be scored: {found}")
+    cases = cases.assign(
+        row=cases["index"].astype("int64"),
+        text=cases["column"].fillna("<row>").astype(str) + ": " + cases["check"].astype(str)
+        + " (got " + cases["failure_case"].astype(str) + ")",
+    )  # fmt: skip
+    reasons = cases.sort_values(["row", "text"]).groupby("row")["text"].agg("; ".join)
+    rejected = frame.loc[reasons.index].assign(reason=reasons.to_numpy())
+    valid = schema.validate(frame.drop(index=reasons.index))
+    return valid, rejected

@@ -1,7 +1,7 @@
 """Stage `report`: reports/index.html, self-contained, for end users."""
 
 from flights import paths
-from flights.report import data_sections, model_sections
+from flights.report import data_sections, delivery_sections, model_sections
 from flights.stages import run_stage
 from mlkit.io import read_json, write_text
 from mlkit.report import render
@@ -17,6 +17,7 @@ def main(params: dict) -> None:
         read_json(paths.MODEL_CARD),
         sorted(paths.EVALUATE_FIGURES.glob("*.png")),
     )
+    sections += delivery_sections(read_json(paths.SCORE_METRICS), read_json(paths.DRIFT_METRICS))
     write_text(render(TITLE, sections), paths.REPORT)
 
 

@@ -1,0 +1,39 @@
+"""`make bench`: every benchmark, results in benchmarks/results.json and a table on stdout."""
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from benchmarks import pipeline
+from benchmarks.workspace import threads
+
+RESULTS = Path("benchmarks/results.json")
+SUITES = {"pipeline": pipeline.bench}
+
+
+def table(results: dict) -> str:
+    lines = ["| suite | figure | measured | target | met |", "|---|---|---|---|---|"]
+    for suite, found in results.items():
+        for name, t in found.get("targets", {}).items():
+            met = "yes" if t["met"] else "NO"
+            lines.append(f"| {suite} | {name} | {t['measured']:.3f} | {t['relation']} {t['limit']} | {met} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("suites", nargs="*", default=list(SUITES), choices=list(SUITES))
+    parser.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_REPEATS", "3")))
+    args = parser.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for suite in args.suites:
+        print(f"running {suite} ({args.repeats} repeats) ...", flush=True)
+        results[suite] = SUITES[suite](args.repeats) | {"threads": threads(), "repeats": args.repeats}
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(table(results))
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

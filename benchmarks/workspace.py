@@ -1,0 +1,85 @@
+"""A scratch git+DVC copy of the project, so benchmarks never touch the working tree or its cache."""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work"
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ, DVC_NO_ANALYTICS="1", PYTHONHASHSEED="0")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    return env
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+def run(command: list[str], cwd: Path, check: bool = True) -> Run:
+    """Run a command, returning its wall time and its own peak resident memory (not its parent's)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    if check and process.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, output)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def scratch_repo(name: str) -> Path:
+    """A fresh git repository holding the project's tracked files, with one commit."""
+    target = WORK / name
+    if target.exists():
+        shutil.rmtree(target)
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split("\n")  # fmt: skip
+    for relative in filter(None, files):
+        source = ROOT / relative
+        if source.is_file() and not relative.startswith("benchmarks/work"):
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / relative)
+    for command in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "config", "user.email", "bench@example.invalid"],
+        ["git", "config", "user.name", "bench"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", "benchmark workspace"],
+    ):
+        run(command, target)
+    return target
+
+
+def threads() -> dict[str, str]:
+    """What the thread settings are, printed beside every timing."""
+    from mlkit.runtime import THREADS
+
+    return {"stage_threads": str(THREADS), "cpus_available": str(len(os.sched_getaffinity(0)))}
+
+
+
+
+def target(measured: float, relation: str, limit: float) -> dict:
+    """A measured figure against its limit: relation '<' means measured must stay below the limit."""
+    met = measured < limit if relation == "<" else measured >= limit
+    return {"measured": measured, "relation": relation, "limit": limit, "met": met}

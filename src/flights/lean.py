@@ -1,0 +1,75 @@
+"""A lean path to the same answers as the saved Pipeline, for single flights over HTTP.
+
+The Pipeline on a one-row DataFrame spends milliseconds in pandas; here the same features are computed
+from plain dicts with the fitted lookups and encoder categories, and only the fitted estimator runs.
+A test proves the answers equal the Pipeline's.
+"""
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import Pipeline
+
+from flights.cleaning import WEATHER_COLUMNS
+from flights.features import CATEGORICAL_FEATURES
+
+NEW_YORK = ZoneInfo("America/New_York")
+NAN = float("nan")
+
+
+@lru_cache(maxsize=4096)
+def _date_facts(year: int, month: int, day: int) -> tuple[int, bool]:
+    """(weekday, New York on daylight-saving time), as ScheduleFeatures computes them."""
+    noon = datetime(year, month, day, 12, tzinfo=NEW_YORK)
+    return date(year, month, day).weekday(), noon.utcoffset().total_seconds() == -4 * 3600
+
+
+def _minutes(hhmm: int) -> int:
+    return (hhmm // 100) * 60 + hhmm % 100
+
+
+class LeanScorer:
+    """Scores flights given as dicts of the request fields with a fitted HistGradientBoosting Pipeline."""
+
+    def __init__(self, pipeline: Pipeline):
+        schedule, encode, estimator = (step for _, step in pipeline.steps)
+        if not isinstance(estimator, HistGradientBoostingClassifier):
+            raise TypeError(f"the lean path serves HistGradientBoosting, not {type(estimator).__name__}")
+        encoder = encode.named_transformers_["categories"]
+        self.codes = {
+            column: {value: float(code) for code, value in enumerate(categories)}
+            for column, categories in zip(CATEGORICAL_FEATURES, encoder.categories_, strict=True)
+        }
+        self.schedule = schedule
+        self.estimator = estimator
+
+    def features(self, flight: dict) -> list[float]:
+        lookups = self.schedule
+        tail, dest, origin = flight.get("tailnum") or "", flight["dest"], flight["origin"]
+        weekday, dst = _date_facts(flight["year"], flight["month"], flight["day"])
+        dep, arr = _minutes(flight["sched_dep_time"]), _minutes(flight["sched_arr_time"])
+        dest_tz = lookups.airports_["dest_tz"].get(dest, NAN)
+        dest_offset = dest_tz + (lookups.airports_["dest_dst"].get(dest) == "A" and dst)
+        local = arr - dep + (1440 if arr < dep else 0)
+        row = [self.codes[column].get(flight[column], NAN) for column in CATEGORICAL_FEATURES]
+        row += [
+            float(dep), float(arr), float(weekday),
+            lookups.routes_.get(f"{origin}-{dest}", NAN),
+            local - 60 * (dest_offset - (-5 + dst)),
+            *(lookups.planes_[column].get(tail, NAN) for column in ("plane_year", "plane_seats", "plane_engines")),
+            lookups.airports_["dest_lat"].get(dest, NAN),
+            lookups.airports_["dest_lon"].get(dest, NAN),
+        ]  # fmt: skip
+        if lookups.weather:
+            row += [NAN if flight.get(c) is None else float(flight[c]) for c in WEATHER_COLUMNS]
+        return row
+
+    def predict_proba(self, flights: list[dict]) -> np.ndarray:
+        """Probability of the positive class for each flight."""
+        features = np.array([self.features(flight) for flight in flights], dtype=float)
+        return self.estimator.predict_proba(features)[:, 1]
+
+

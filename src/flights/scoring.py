@@ -1,0 +1,53 @@
+"""Batch scoring: the same rules as the HTTP service, applied row by row, then the saved Pipeline."""
+
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from flights.features import model_inputs
+from flights.modeling import known_categories
+from flights.requests import FIELDS, batch_schema
+from mlkit.config import ParamError
+from mlkit.validation import DataError, quarantine
+
+REQUEST_COLUMNS = [rule.name for rule in FIELDS]
+
+
+def batch_month(months: pd.Series, choice: str | int) -> int:
+    """The month to score: the latest one in the data, or the one `score.month` names."""
+    present = sorted(months.unique().tolist())
+    month = present[-1] if choice == "latest" else choice
+    if month not in present:
+        raise ParamError(f"params.yaml: score.month = {choice!r} is not in the data (months present: {present})")
+    return int(month)
+
+
+def score_flights(
+    flights: pd.DataFrame, model: Pipeline, version: str, threshold: float, max_rejected_share: float
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(scored rows, rejected rows with their reason, summary); raises when too many rows are rejected."""
+    categories = known_categories(model)
+    columns = [c for c in REQUEST_COLUMNS if c in flights.columns]
+    schema = batch_schema(categories["carrier"], categories["origin"])
+    valid, rejected = quarantine(flights[columns], schema, "flights to score")
+    share = len(rejected) / len(flights) if len(flights) else 0.0
+    if share > max_rejected_share:
+        examples = rejected["reason"].head(3).tolist()
+        raise DataError(
+            f"{len(rejected)} of {len(flights)} rows ({share:.1%}) break the input rules, more than "
+            f"score.max_rejected_share = {max_rejected_share}; e.g. {examples}"
+        )
+    weather = model.named_steps["schedule"].weather
+    inputs = valid.reindex(columns=model_inputs(weather))
+    probability = model.predict_proba(inputs)[:, 1] if len(valid) else []
+    scored = valid.assign(probability=probability, disrupted=probability >= threshold, model_version=version)
+    summary = {
+        "rows": len(flights),
+        "scored": len(scored),
+        "rejected": len(rejected),
+        "rejected_share": share,
+        "mean_probability": float(scored["probability"].mean()) if len(scored) else float("nan"),
+        "flagged_share": float(scored["disrupted"].mean()) if len(scored) else float("nan"),
+        "threshold": threshold,
+        "model_version": version,
+    }
+    return scored, rejected, summary

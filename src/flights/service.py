@@ -1,0 +1,117 @@
+"""The HTTP prediction service: the exact model version of the checked-out commit, over FastAPI."""
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Body, FastAPI, HTTPException
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+
+from flights import paths
+from flights.lean import LeanScorer
+from flights.modeling import TRUSTED_TYPES
+from flights.requests import Flight
+from mlkit.config import load_params
+from mlkit.io import read_json
+from mlkit.serving import add_request_logging, git_revision, verified_model
+
+
+class FlightsRequest(BaseModel):
+    flights: list[Flight] = Field(min_length=1, description="flights in the raw tables' field names")  # type: ignore[valid-type]
+
+
+class Prediction(BaseModel):
+    probability: float = Field(description="probability of arriving 15+ min late, cancelled or diverted")
+    disrupted: bool = Field(description="probability at or above the threshold chosen on validation data")
+
+
+class PredictResponse(BaseModel):
+    model_version: str
+    threshold: float
+    predictions: list[Prediction]
+
+
+EXAMPLE = {
+    "flights": [
+        {"carrier": "UA", "flight": 1545, "origin": "EWR", "dest": "IAH", "year": 2013, "month": 12,
+         "day": 20, "sched_dep_time": 1715, "sched_arr_time": 2030, "tailnum": "N14228",
+         "temp": 35.1, "dewp": 30.0, "humid": 81.0, "wind_dir": 40, "wind_speed": 12.7,
+         "precip": 0.05, "pressure": 1012.0, "visib": 3.0}
+    ]
+}  # fmt: skip
+
+
+def _invalid(field: list, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ["body", *field], "msg": message, "type": "value_error"}])
+
+
+def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
+    """Load and verify the model under `root` (refusing a hash that dvc.lock does not record), then serve it."""
+    model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
+    scorer = LeanScorer(model)
+    params = load_params(root / paths.PARAMS)
+    max_flights = max_flights or params["serve"]["max_flights"]
+    threshold = read_json(root / paths.TRAIN_METRICS)["threshold"]
+    evaluation = read_json(root / paths.EVALUATE_METRICS)
+    info = {
+        "version": version,
+        "git_revision": git_revision(root),
+        "card": read_json(root / paths.MODEL_CARD),
+        "metrics": {name: evaluation[name] for name in ("model", "baseline", "lift", "majority")},
+        "threshold": threshold,
+        "max_flights": max_flights,
+    }
+    known = {column: set(codes) for column, codes in scorer.codes.items()}
+
+    app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
+    add_request_logging(app)
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "model_version": version}
+
+    @app.get("/model")
+    def model_info() -> dict:
+        return info
+
+    @app.post("/predict", response_model=PredictResponse)
+    def predict(request: Annotated[FlightsRequest, Body(openapi_examples={"one": {"value": EXAMPLE}})]):
+        if len(request.flights) > max_flights:
+            raise _invalid(["flights"], f"{len(request.flights)} flights, more than the maximum {max_flights}")
+        flights = [flight.model_dump() for flight in request.flights]
+        for index, flight in enumerate(flights):
+            for column in ("carrier", "origin"):
+                if flight[column] not in known[column]:
+                    raise _invalid(
+                        ["flights", index, column],
+                        f"{flight[column]!r} is not a {column} the model was trained on: {sorted(known[column])}",
+                    )
+        try:
+            probabilities = scorer.predict_proba(flights)
+        except ValueError as error:  # an input the rules let through but the model cannot use
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        return PredictResponse(
+            model_version=version,
+            threshold=threshold,
+            predictions=[Prediction(probability=float(p), disrupted=bool(p >= threshold)) for p in probabilities],
+        )
+
+    return app
+
+
+def main() -> None:
+    """`make serve`: uvicorn on loopback unless HOST says otherwise."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from mlkit.runtime import pin_threads
+
+    pin_threads()
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
+    uvicorn.run(create_app(), host=host, port=port, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

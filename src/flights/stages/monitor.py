@@ -1,0 +1,43 @@
+"""Stage `monitor`: drift of the scored batch against the training data, feature by feature and in score."""
+
+import pandas as pd
+
+from flights import paths
+from flights.modeling import TRUSTED_TYPES
+from flights.stages import run_stage
+from mlkit.drift import drift_table
+from mlkit.io import write_json
+from mlkit.persistence import load_model
+
+REFERENCE_ROWS = 50_000  # a fixed sample of the training months keeps the stage fast
+
+
+def main(params: dict) -> None:
+    settings = params["monitor"]
+    model = load_model(paths.MODEL, TRUSTED_TYPES)
+    training = pd.concat([pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
+    reference = training.sample(n=min(REFERENCE_ROWS, len(training)), random_state=0)
+    batch = pd.read_parquet(paths.SCORED / "scored.parquet")
+    features = model[:-1].get_feature_names_out()
+    to_features = model.named_steps["schedule"].transform
+    drift = drift_table(to_features(reference), to_features(batch), settings["psi_bins"], settings["psi_flag"])
+    score = drift_table(
+        pd.DataFrame({"score": model.predict_proba(reference)[:, 1]}),
+        batch[["probability"]].set_axis(["score"], axis=1),
+        settings["psi_bins"],
+        settings["psi_flag"],
+    )
+    write_json(
+        {
+            "features": {name: drift[name] for name in features},
+            "score": score["score"],
+            "flagged": sorted(name for name, entry in drift.items() if entry["flagged"]),
+            "reference_rows": len(reference),
+            "batch_rows": len(batch),
+        },
+        paths.DRIFT_METRICS,
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,29 @@
+"""Stage `score`: the latest month as a stand-in for tomorrow's schedule, scored with the model."""
+
+import pandas as pd
+
+from flights import paths
+from flights.modeling import TRUSTED_TYPES
+from flights.scoring import batch_month, score_flights
+from flights.stages import run_stage
+from mlkit.io import atomic_dir, read_json, write_json, write_parquet
+from mlkit.persistence import file_md5, load_model
+
+
+def main(params: dict) -> None:
+    settings = params["score"]
+    flights = pd.read_parquet(paths.PREPARED)
+    batch = flights[flights["month"] == batch_month(flights["month"], settings["month"])]
+    model = load_model(paths.MODEL, TRUSTED_TYPES)
+    threshold = read_json(paths.TRAIN_METRICS)["threshold"]
+    scored, rejected, summary = score_flights(
+        batch, model, file_md5(paths.MODEL), threshold, settings["max_rejected_share"]
+    )
+    with atomic_dir(paths.SCORED) as folder:
+        write_parquet(scored, folder / "scored.parquet")
+        write_parquet(rejected, folder / "quarantine.parquet")
+    write_json(summary, paths.SCORE_METRICS)
+
+
+if __name__ == "__main__":
+    run_stage(main)

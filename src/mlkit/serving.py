@@ -1,0 +1,62 @@
+"""Serving helpers: load exactly the model version that dvc.lock records, and log every request."""
+
+import logging
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import FastAPI, Request
+
+from mlkit.persistence import file_md5, load_model
+
+log = logging.getLogger("serving")
+
+
+class ModelVersionError(RuntimeError):
+    """The model file is not the one dvc.lock records: the service must not start."""
+
+
+def locked_md5(lock: Path, output: Path) -> str:
+    """The md5 that dvc.lock records for the stage output `output`."""
+    stages = yaml.safe_load(Path(lock).read_text()).get("stages", {})
+    for stage in stages.values():
+        for out in stage.get("outs", []):
+            if Path(out["path"]) == Path(output):
+                return out["md5"]
+    raise ModelVersionError(f"{lock} records no output {output}: run `dvc repro` first")
+
+
+def verified_model(path: Path, lock: Path, trusted: Iterable[str]) -> tuple[Any, str]:
+    """(model, version): refuses a file whose hash differs from dvc.lock's (stale or tampered)."""
+    if not Path(path).exists():
+        raise ModelVersionError(f"{path} does not exist: run `dvc repro` or `dvc pull` first")
+    expected, actual = locked_md5(lock, path), file_md5(path)
+    if expected != actual:
+        raise ModelVersionError(
+            f"{path} has md5 {actual} but {lock} records {expected}: "
+            "run `dvc checkout` (or `dvc repro`) so the file matches the commit"
+        )
+    return load_model(path, trusted), actual
+
+
+def git_revision(folder: Path = Path()) -> str:
+    """The checked-out commit, read once at start-up (never written into a stage output)."""
+    result = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() if result.returncode == 0 else "unknown"
+
+
+def add_request_logging(app: FastAPI) -> None:
+    """Log method, path, status and latency of every request."""
+
+    @app.middleware("http")
+    async def log_request(request: Request, call_next):
+        start = time.perf_counter()
+        response = await call_next(request)
+        elapsed = (time.perf_counter() - start) * 1000
+        log.info("%s %s %d %.2f ms", request.method, request.url.path, response.status_code, elapsed)
+        return response
