@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro test verify bench lint serve predict
+.PHONY: help setup repro test verify bench lint serve predict pr-report sweep
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,3 +44,10 @@ serve: setup ## serve the current model over HTTP on 127.0.0.1:$${PORT:-8000}
 predict: setup ## score a file: make predict INPUT=flights.csv OUTPUT=scored.csv
 	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || { echo "usage: make predict INPUT=flights.csv OUTPUT=scored.csv"; exit 2; }
 	python -m flights.predict "$(INPUT)" "$(OUTPUT)"
+
+BASE ?= main
+pr-report: setup ## compare the workspace with BASE (default main) and the baseline; fail when a gate fails
+	python -m flights.pr_report --base "$(BASE)"
+
+sweep: setup ## queue the experiment grid of sweep.yaml, run it with 2 workers, write reports/sweep.*
+	python -m flights.sweep
