@@ -75,3 +75,17 @@ def heatmap(matrix: np.ndarray, labels: list[str], title: str, path: Path) -> No
     axes.set_ylabel("actual")
     axes.set_title(title)
     save_png(figure, path)
+
+
+def ranked_bars(values: pd.Series, reference: float, reference_label: str, title: str, path: Path) -> None:
+    """One bar per named run, with a reference level (the baseline) drawn across as a line."""
+    figure, axes = plt.subplots(figsize=(9, max(3, 0.4 * len(values) + 1.5)))
+    axes.barh(values.index.astype(str), values.to_numpy(), color="#4C72B0")
+    axes.axvline(reference, color="#C44E52", linestyle="--", label=reference_label)
+    low = min(values.min(), reference)
+    high = max(values.max(), reference)
+    axes.set_xlim(low - 0.1 * (high - low + 1e-9), high + 0.1 * (high - low + 1e-9))
+    axes.invert_yaxis()
+    axes.set_title(title)
+    axes.legend(loc="lower right")
+    save_png(figure, path)

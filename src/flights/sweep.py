@@ -1,0 +1,82 @@
+"""`make sweep`: queue the grid of sweep.yaml as DVC experiments, run it with 2 workers, compare.
+
+Experiments are ranked on the validation month; the test months are shown, never used to choose.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from mlkit.evaluation import METRICS
+from mlkit.experiments import expand, experiments, queue, run_queue
+from mlkit.io import write_csv, write_text
+from mlkit.plots import ranked_bars
+
+SWEEP_FILE = Path("sweep.yaml")
+OUTPUT = Path("reports/sweep")
+EVALUATE = "metrics/evaluate.json"
+
+
+def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], metric: str) -> pd.DataFrame:
+    """One row per experiment: its settings, validation metrics (ranked), baseline and test figures."""
+    rows = []
+    for name, _, metrics in found:
+        evaluate = metrics.get(EVALUATE, {})
+        if not evaluate:
+            continue
+        validation = evaluate["validation"]
+        rows.append(
+            {"experiment": name, **{k.rsplit(".", 1)[-1]: v for k, v in settings[name].items()},
+             f"valid {metric}": validation["model"][metric],
+             f"valid baseline {metric}": validation["baseline"][metric],
+             f"valid lift {metric}": validation["lift"][metric],
+             "valid log_loss": validation["model"]["log_loss"],
+             f"test {metric} (not used to rank)": evaluate["model"][metric]}
+        )  # fmt: skip
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    ascending = METRICS[metric] == "lower"
+    return table.sort_values([f"valid {metric}", "experiment"], ascending=[ascending, True]).reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=SWEEP_FILE, help="the grid (default: sweep.yaml)")
+    spec = yaml.safe_load(parser.parse_args(argv).spec.read_text())
+    metric = spec["rank_by"]
+    if metric not in METRICS:
+        print(f"error: sweep.yaml rank_by = {metric!r} is not one of {sorted(METRICS)}", file=sys.stderr)
+        return 2
+    runs = expand(spec["grid"])
+    names = queue(runs)
+    print(f"queued {len(names)} experiments; running with {spec['workers']} workers ...", flush=True)
+    outcome = run_queue(names, spec["workers"], spec["timeout_minutes"] * 60)
+    settings = dict(zip(names, runs, strict=True))
+    table = comparison(list(experiments(outcome.finished)), settings, metric)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    summary = (
+        f"{len(outcome.finished)} finished, {len(outcome.failed)} failed {outcome.failed}, "
+        f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
+        f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
+    )
+    write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{table.to_markdown(index=False) if not table.empty else 'no results'}\n", OUTPUT / "sweep.md")
+    if not table.empty:
+        write_csv(table, OUTPUT / "sweep.csv")
+        ranked_bars(
+            table.set_index("experiment")[f"valid {metric}"],
+            float(table[f"valid baseline {metric}"].iloc[0]),
+            "baseline (carrier x hour)",
+            f"validation {metric} by experiment",
+            OUTPUT / "sweep.png",
+        )
+    print(summary)
+    print(table.to_string(index=False))
+    return 0 if not outcome.failed and not outcome.left_queued else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
