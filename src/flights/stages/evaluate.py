@@ -18,11 +18,11 @@ CLASS_NAMES = ("on time", "disrupted")
 
 def feature_importance(model: Pipeline, X: pd.DataFrame, y: pd.Series, settings: dict) -> pd.DataFrame:
     """Permutation importance of the model's derived features (drop in ROC AUC when one is shuffled);
-    the features are computed once and only the final estimator is re-run."""
-    features = model[:-1].transform(X)
-    names = model[:-1].get_feature_names_out()
+    the features are derived once and only the encoding and the estimator are re-run."""
+    features = model[0].transform(X)
+    names = features.columns
     found = permutation_importance(
-        model[-1], features, y, scoring="roc_auc",
+        model[1:], features, y, scoring="roc_auc",
         n_repeats=settings["importance_repeats"], random_state=settings["seed"],
     )  # fmt: skip
     table = pd.DataFrame({"feature": names, "importance": found.importances_mean, "std": found.importances_std})

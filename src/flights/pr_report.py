@@ -1,0 +1,114 @@
+"""`make pr-report BASE=<rev>`: compare the workspace with <rev> and with the baseline, write
+reports/pr-report.md and its plots under reports/pr/, and exit 1 when a gate fails (2: bad input).
+
+The workspace is reproduced first (`dvc repro`), so "this change" is what the committed code and
+params give. In a shallow clone, fetch the base first, e.g.
+`git fetch --depth 1 origin main:refs/remotes/origin/main`, then `make pr-report BASE=origin/main`.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from flights import paths
+from mlkit import pr_report as pr
+from mlkit.config import ParamError, load_params
+from mlkit.io import atomic_dir, write_text
+
+PR_REPORT = Path("reports/pr-report.md")
+PR_FIGURES = PR_REPORT.parent / "pr"
+FIGURE_LINK = PR_FIGURES.relative_to(PR_REPORT.parent)  # images are linked relative to the markdown
+CURVES = {"roc": "ROC", "precision_recall": "precision-recall", "calibration": "calibration"}
+DATA_FIELDS = (  # (label, source.dotted.key) of the data diff
+    ("flights in", "quality.prepare.rows_in"),
+    ("flights out", "quality.prepare.rows_out"),
+    ("cancelled", "quality.prepare.status_counts.cancelled"),
+    ("diverted", "quality.prepare.status_counts.diverted"),
+    ("label rate, all flights", "quality.prepare.label_rate"),
+    ("label rate, completed flights", "quality.prepare.label_rate_completed_only"),
+    *(
+        (f"{part} {what}", f"split.{part}.{key}")
+        for part in paths.SPLIT_PARTS
+        for what, key in (("rows", "rows"), ("class rate", "positive_rate"))
+    ),
+)
+
+
+def curve_csv(curve: str, who: str = "model") -> Path:
+    return paths.EVALUATE_PLOTS / f"{curve}_{who}.csv"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the revision to compare with, e.g. origin/main")
+    base_rev = parser.parse_args(argv).base
+    base_commit = pr.rev_commit(base_rev)
+    if base_commit is None:
+        hint = pr.fetch_hint(base_rev)
+        print(f"pr-report: base revision {base_rev!r} not found; fetch it first:\n  {hint}", file=sys.stderr)
+        return 2
+    try:
+        tolerance, min_lift = pr.validate_gates(load_params(paths.PARAMS).get("gates"))
+    except ParamError as error:
+        print(f"pr-report: {error}", file=sys.stderr)
+        return 2
+
+    repro = pr.repro_check(paths.LOCK)  # first: everything below reads the reproduced workspace
+    head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}
+    base = pr.json_at(base_commit, paths.EVALUATE_METRICS) or {}
+    model, baseline = head.get("model", {}), head.get("baseline", {})
+    gates = [
+        *pr.regression_gates(base.get("model"), model, tolerance),
+        *pr.lift_gates(model, baseline, min_lift),
+        pr.reproducibility_gate(repro),
+    ]
+    rows = pr.compare_metrics(base.get("model"), model, baseline, head.get("lift"), tolerance)
+
+    notes = []
+    params_diff, error = pr.dvc_params_diff(base_commit)
+    if params_diff is None:
+        notes.append(f"dvc params diff failed: {error}")
+    sources = {"quality": paths.DATA_QUALITY, "split": paths.SPLIT_METRICS}
+    data = pr.value_rows(
+        {name: pr.json_at(base_commit, path) for name, path in sources.items()},
+        {name: pr.json_in_workspace(path) for name, path in sources.items()},
+        DATA_FIELDS,
+    )
+
+    images = []
+    with atomic_dir(PR_FIGURES) as folder:
+        for curve, title in CURVES.items():
+            if not curve_csv(curve).exists():
+                notes.append(f"no {curve_csv(curve)} in the workspace: no {title} plot")
+                continue
+            head_curve = pr.read_curve(curve_csv(curve).read_text())
+            base_curve = pr.read_curve(pr.git_show(base_commit, curve_csv(curve)))
+            baseline_file = curve_csv(curve, "baseline")
+            reference = pr.read_curve(baseline_file.read_text()) if baseline_file.exists() else None
+            pr.overlay_plot(curve, base_curve, head_curve, folder / f"{curve}.png", title, reference)
+            images.append(pr.Image(title, (FIGURE_LINK / f"{curve}.png").as_posix()))
+
+    head_commit = pr.rev_commit("HEAD") or "no commit"
+    markdown = pr.render_report(
+        title="Pull-request report: flight disruption model (test months)",
+        base_label=f"`{base_rev}` ({base_commit[:10]})" + ("" if base else ", which has no metrics yet"),
+        head_label=f"the reproduced workspace at `HEAD` ({head_commit[:10]})",
+        gates=gates,
+        metric_rows=rows,
+        params=None if params_diff is None else pr.params_rows(params_diff),
+        data=data,
+        images=images,
+        repro=repro,
+        notes=notes,
+    )
+    write_text(markdown, PR_REPORT)
+
+    failed = pr.failures(gates)
+    for gate in failed:
+        print(f"pr-report: FAIL: {pr.failure_line(gate)}", file=sys.stderr)
+    print(f"pr-report: {'FAIL' if failed else 'PASS'}: wrote {PR_REPORT} and {PR_FIGURES}/")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

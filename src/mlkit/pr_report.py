@@ -1,0 +1,477 @@
+"""The pull-request report: compare a change with its base revision and with the baseline, apply the
+gates, render deterministic markdown and overlay plots.
+
+Everything above the "git and DVC" section is pure: plain mappings in, rows, gates and text out. The
+better-direction of every metric comes from `mlkit.evaluation.METRICS` (through `improvement`), so a
+lower log loss is an improvement and a higher one a regression.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mlkit.config import require, require_positive
+from mlkit.evaluation import CURVE_AXES, METRICS, improvement
+
+DIGITS = 4  # decimals shown in every table
+UNCHANGED_BELOW = 0.5 * 10**-DIGITS  # a difference that rounds to 0.0000 is "unchanged"
+EPSILON = 1e-9  # metric files hold 6 decimals: differences below this are float noise, not a change
+NA = "n/a"
+
+BETTER, WORSE, UNCHANGED, REGRESSION = "better", "worse", "unchanged", "REGRESSION"
+REGRESSION_GATE, LIFT_GATE, REPRO_GATE = "regression vs base", "lift over baseline", "reproducibility"
+
+Number = int | float
+
+
+# ---------------------------------------------------------------------------------------- numbers
+def is_number(value: Any) -> bool:
+    """A real, finite-or-infinite number (bools, None and NaN are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not math.isnan(value)
+
+
+def fmt_value(value: Any, digits: int = DIGITS) -> str:
+    """Integers with thousands separators, floats with `digits` decimals, anything missing as n/a."""
+    if not is_number(value):
+        return NA
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.{digits}f}"
+
+
+def fmt_signed(value: Any, digits: int = DIGITS) -> str:
+    """Like `fmt_value` with an explicit sign; a value that rounds to zero is +0.0000, never -0.0000."""
+    if not is_number(value):
+        return NA
+    if isinstance(value, int):
+        return f"{value:+,}"
+    return f"{round(value, digits) + 0.0:+.{digits}f}"
+
+
+def difference(new: Any, old: Any) -> Number | None:
+    """`new - old`, or None when either is missing."""
+    if not (is_number(new) and is_number(old)):
+        return None
+    return new - old
+
+
+def lookup(mapping: Mapping[str, Any] | None, dotted: str) -> Any:
+    """`mapping["a"]["b"]` for "a.b"; None when any level is missing."""
+    value: Any = mapping
+    for key in dotted.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+# ---------------------------------------------------------------------------------------- verdicts
+def verdict(metric: str, base: Any, head: Any, tolerance: float | None = None) -> str:
+    """better / worse / unchanged / REGRESSION (worse by more than `tolerance`) / n/a (no base).
+
+    A regression of exactly `tolerance` is allowed; "unchanged" means the difference rounds to zero
+    at the report's precision.
+    """
+    if not (is_number(base) and is_number(head)):
+        return NA
+    gain = improvement(metric, head, base)
+    if tolerance is not None and -gain > tolerance + EPSILON:
+        return REGRESSION
+    if abs(gain) < UNCHANGED_BELOW:
+        return UNCHANGED
+    return BETTER if gain > 0 else WORSE
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One metric of the metrics table: base vs this change, and this change vs the baseline."""
+
+    metric: str
+    direction: str
+    base: float | None
+    head: float | None
+    delta: float | None  # head - base, in the metric's own sign
+    baseline: float | None
+    lift: float | None  # head - baseline, in the metric's own sign
+    verdict: str
+
+
+def compare_metrics(
+    base: Mapping[str, Any] | None,
+    head: Mapping[str, Any],
+    baseline: Mapping[str, Any] | None = None,
+    lift: Mapping[str, Any] | None = None,
+    tolerance: Mapping[str, float] | None = None,
+) -> list[MetricRow]:
+    """A row for every metric of METRICS that this change or its base reports, in METRICS order.
+
+    `lift` (model minus baseline, as stored) is used when given; otherwise it is computed.
+    """
+    base, baseline, lift, tolerance = base or {}, baseline or {}, lift or {}, tolerance or {}
+    rows = []
+    for metric, direction in METRICS.items():
+        if metric not in head and metric not in base:
+            continue
+        old, new, ref = base.get(metric), head.get(metric), baseline.get(metric)
+        stored_lift = lift.get(metric)
+        rows.append(
+            MetricRow(
+                metric=metric,
+                direction=direction,
+                base=old,
+                head=new,
+                delta=difference(new, old),
+                baseline=ref,
+                lift=stored_lift if is_number(stored_lift) else difference(new, ref),
+                verdict=verdict(metric, old, new, tolerance.get(metric)),
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------- gates
+@dataclass(frozen=True)
+class Gate:
+    """One check of the pull request; `value` is an improvement (positive is better) when numeric."""
+
+    gate: str
+    subject: str
+    passed: bool
+    detail: str
+    value: float | None = None
+    threshold: float | None = None
+
+
+def validate_gates(gates: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """`tolerance` and `min_lift` of the params' gates section, checked; raises ParamError."""
+    require(isinstance(gates, Mapping), "gates", gates, "a mapping with tolerance and min_lift")
+    found = []
+    for section in ("tolerance", "min_lift"):
+        values = gates.get(section) or {}
+        require(isinstance(values, Mapping), f"gates.{section}", values, "a mapping metric: number")
+        for metric, value in values.items():
+            require(metric in METRICS, f"gates.{section}.{metric}", metric, f"one of {list(METRICS)}")
+            if section == "tolerance":
+                require_positive(f"gates.{section}.{metric}", value, allow_zero=True)
+            else:
+                require(is_number(value), f"gates.{section}.{metric}", value, "a number")
+        found.append({metric: float(values[metric]) for metric in METRICS if metric in values})
+    return found[0], found[1]
+
+
+def regression_gates(
+    base: Mapping[str, Any] | None, head: Mapping[str, Any], tolerance: Mapping[str, float]
+) -> list[Gate]:
+    """Each metric with a tolerance may be worse than at base by at most that much.
+
+    Without metrics at base (a first pull request) there is nothing to regress from: one skipped row.
+    """
+    if not base:
+        return [Gate(REGRESSION_GATE, "all metrics", True, "skipped: the base revision has no metrics")]
+    gates = []
+    for metric, allowed in tolerance.items():
+        old, new = base.get(metric), head.get(metric)
+        if not is_number(new):
+            gates.append(Gate(REGRESSION_GATE, metric, False, "missing in this change"))
+            continue
+        if not is_number(old):
+            gates.append(Gate(REGRESSION_GATE, metric, True, "skipped: missing at base"))
+            continue
+        gain = improvement(metric, new, old)
+        passed = -gain <= allowed + EPSILON
+        detail = (
+            f"{fmt_value(old)} -> {fmt_value(new)}: "
+            + ("within" if passed else "worse than")
+            + f" the tolerance of {fmt_value(allowed)}"
+        )
+        gates.append(Gate(REGRESSION_GATE, metric, passed, detail, gain, -allowed))
+    return gates
+
+
+def lift_gates(
+    model: Mapping[str, Any], baseline: Mapping[str, Any] | None, min_lift: Mapping[str, float]
+) -> list[Gate]:
+    """The model must beat the baseline by at least `min_lift` in each metric's better direction."""
+    baseline = baseline or {}
+    gates = []
+    for metric, needed in min_lift.items():
+        new, ref = model.get(metric), baseline.get(metric)
+        if not (is_number(new) and is_number(ref)):
+            where = "this change's model" if not is_number(new) else "the baseline"
+            gates.append(Gate(LIFT_GATE, metric, False, f"missing in {where}"))
+            continue
+        gain = improvement(metric, new, ref)
+        passed = gain >= needed - EPSILON
+        detail = (
+            f"model {fmt_value(new)} vs baseline {fmt_value(ref)}: better by {fmt_signed(gain)}, "
+            + ("at least" if passed else "less than")
+            + f" the required {fmt_value(needed)}"
+        )
+        gates.append(Gate(LIFT_GATE, metric, passed, detail, gain, needed))
+    return gates
+
+
+@dataclass(frozen=True)
+class ReproCheck:
+    """Did `dvc repro` run, and did it leave the lock file exactly as committed?"""
+
+    lock: str
+    ran: bool
+    identical: bool
+    detail: str = ""
+
+
+def reproducibility_gate(check: ReproCheck) -> Gate:
+    if not check.ran:
+        return Gate(REPRO_GATE, check.lock, False, "dvc repro failed")
+    if not check.identical:
+        return Gate(REPRO_GATE, check.lock, False, f"dvc repro changed the committed {check.lock}")
+    return Gate(REPRO_GATE, check.lock, True, f"dvc repro left the committed {check.lock} unchanged")
+
+
+def failures(gates: Sequence[Gate]) -> list[Gate]:
+    return [gate for gate in gates if not gate.passed]
+
+
+def failure_line(gate: Gate) -> str:
+    """One line naming the failed gate and its subject, for stderr and the report's summary."""
+    return f"{gate.gate}: {gate.subject}: {gate.detail}"
+
+
+# ---------------------------------------------------------------------------------------- diffs
+def params_rows(diff: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[list[str]]:
+    """Rows (param, base, this change) from `dvc params diff --json`; files other than
+    params.yaml prefix their params with the file name."""
+    rows = []
+    for file in sorted(diff):
+        for name in sorted(diff[file]):
+            change = diff[file][name]
+            label = name if Path(file).name == "params.yaml" and len(diff) == 1 else f"{file}:{name}"
+            rows.append([label, _param_text(change.get("old")), _param_text(change.get("new"))])
+    return rows
+
+
+def _param_text(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def value_rows(
+    base: Mapping[str, Any] | None, head: Mapping[str, Any], fields: Sequence[tuple[str, str]]
+) -> list[list[str]]:
+    """Rows (label, base, this change, delta) for (label, dotted key) fields of two mappings."""
+    rows = []
+    for label, key in fields:
+        old, new = lookup(base, key), lookup(head, key)
+        rows.append([label, fmt_value(old), fmt_value(new), fmt_signed(difference(new, old))])
+    return rows
+
+
+# ---------------------------------------------------------------------------------------- markdown
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str = "") -> str:
+    """A GitHub markdown table; `align` has one letter per column (l or r, default l)."""
+    align = align.ljust(len(header), "l")
+    rule = ["---:" if a == "r" else ":---" for a in align]
+    lines = [header, rule, *rows]
+    return "\n".join("| " + " | ".join(_cell(c) for c in line) + " |" for line in lines) + "\n"
+
+
+def metrics_table(rows: Sequence[MetricRow]) -> str:
+    header = ["metric", "better", "base", "this change", "delta", "baseline", "lift over baseline"]
+    body = [
+        [
+            row.metric,
+            row.direction,
+            fmt_value(row.base),
+            fmt_value(row.head),
+            fmt_signed(row.delta),
+            fmt_value(row.baseline),
+            fmt_signed(row.lift),
+            f"**{row.verdict}**" if row.verdict == REGRESSION else row.verdict,
+        ]
+        for row in rows
+    ]
+    return markdown_table([*header, "verdict"], body, "llrrrrrl")
+
+
+def gates_table(gates: Sequence[Gate]) -> str:
+    body = [
+        [gate.gate, gate.subject, "pass" if gate.passed else "**FAIL**", gate.detail]
+        for gate in gates
+    ]
+    return markdown_table(["gate", "subject", "result", "detail"], body, "llll")
+
+
+@dataclass(frozen=True)
+class Image:
+    title: str
+    path: str  # relative to the markdown file
+
+
+def render_report(
+    title: str,
+    base_label: str,
+    head_label: str,
+    gates: Sequence[Gate],
+    metric_rows: Sequence[MetricRow],
+    params: Sequence[Sequence[str]] | None,
+    data: Sequence[Sequence[str]],
+    images: Sequence[Image],
+    repro: ReproCheck,
+    notes: Sequence[str] = (),
+) -> str:
+    """The whole report: deterministic (no dates, no absolute paths), sections in a fixed order.
+
+    `params` None means the params diff could not be computed (its reason is in `notes`).
+    """
+    failed = failures(gates)
+    verdict_line = "**Result: PASS**" if not failed else "**Result: FAIL**"
+    parts = [f"# {title}\n", f"{verdict_line} - base: {base_label}; this change: {head_label}.\n"]
+    if failed:
+        parts.append("Failed gates:\n\n" + "".join(f"- {failure_line(g)}\n" for g in failed))
+    parts += ["## Gates\n", gates_table(gates)]
+    parts += ["## Metrics\n", metrics_table(metric_rows)]
+    parts.append(
+        "Delta is this change minus base, lift is this change minus the baseline (both in the "
+        "metric's own sign; `better` says which direction improves). REGRESSION: worse than base "
+        "by more than the tolerance.\n"
+    )
+    parts.append("## Params diff\n")
+    if params is None:
+        parts.append("Not available.\n")
+    elif params:
+        parts.append(markdown_table(["param", "base", "this change"], params, "lrr"))
+    else:
+        parts.append("No parameter changed.\n")
+    parts += ["## Data\n", markdown_table(["quantity", "base", "this change", "delta"], data, "lrrr")]
+    if images:
+        parts.append("## Plots\n")
+        parts.append("".join(f"![{image.title}]({image.path})\n" for image in images))
+    parts.append("## Reproducibility\n")
+    outcome = "identical" if repro.ran and repro.identical else "**DIFFERENT**"
+    if not repro.ran:
+        outcome = "**not checked: dvc repro failed**"
+    parts.append(f"`dvc repro`, then `git diff --exit-code HEAD -- {repro.lock}`: {outcome}.\n")
+    if repro.detail:
+        parts.append("```\n" + repro.detail.rstrip("\n") + "\n```\n")
+    if notes:
+        parts.append("## Notes\n")
+        parts.append("".join(f"- {note}\n" for note in notes))
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------- plots
+def read_curve(text: str | None) -> pd.DataFrame | None:
+    """A curve table from CSV text (as `git show` prints it); None stays None."""
+    return None if text is None else pd.read_csv(io.StringIO(text))
+
+
+def overlay_plot(
+    curve: str,
+    base: pd.DataFrame | None,
+    head: pd.DataFrame,
+    path: Path,
+    title: str,
+    reference: pd.DataFrame | None = None,
+) -> None:
+    """Base (dashed) and this change (solid) of one curve of CURVE_AXES on one PNG; `reference`
+    (e.g. the baseline's curve) dotted grey. A missing base is left out of the figure."""
+    from mlkit.plots import plt, save_png  # matplotlib only when a figure is drawn
+
+    x, y = CURVE_AXES[curve]
+    figure, axes = plt.subplots(figsize=(6, 5))
+    if curve in ("roc", "calibration"):
+        axes.plot([0, 1], [0, 1], linestyle="--", color="lightgrey", linewidth=1)
+    if reference is not None:
+        axes.plot(reference[x], reference[y], ":", color="grey", label="baseline (this change)")
+    marker = "." if len(head) <= 50 else None  # points only on short curves (calibration bins)
+    axes.plot(head[x], head[y], "-", color="#4C72B0", linewidth=2.5, marker=marker, label="this change")
+    if base is not None:  # on top, so that an unchanged curve still shows both
+        axes.plot(base[x], base[y], "--", color="#DD8452", linewidth=1.5, marker=marker, label="base")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel(x)
+    axes.set_ylabel(y)
+    axes.set_title(title)
+    axes.legend(loc="best")
+    save_png(figure, path)
+
+
+# ---------------------------------------------------------------------------------------- git and DVC
+def _run(args: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(list(args), cwd=cwd, text=True, capture_output=True, check=False)
+
+
+def rev_commit(rev: str, cwd: Path | None = None) -> str | None:
+    """The commit `rev` names, or None when this clone does not have it (`git rev-parse --verify`)."""
+    result = _run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def fetch_hint(rev: str, remote: str = "origin") -> str:
+    """The command that makes `rev` available in a shallow clone."""
+    if re.fullmatch(r"[0-9a-fA-F]{7,40}", rev):
+        return f"git fetch --depth 1 {remote} {rev}"
+    branch = rev.removeprefix("refs/remotes/").removeprefix(f"{remote}/")
+    return f"git fetch --depth 1 {remote} {branch}:refs/remotes/{remote}/{branch}"
+
+
+def git_show(rev: str, path: Path | str, cwd: Path | None = None) -> str | None:
+    """A file's text at `rev`, or None when the file does not exist there."""
+    result = _run(["git", "show", f"{rev}:{Path(path).as_posix()}"], cwd)
+    return result.stdout if result.returncode == 0 else None
+
+
+def json_at(rev: str, path: Path | str, cwd: Path | None = None) -> Any:
+    """A JSON file's content at `rev`, or None when it does not exist there."""
+    text = git_show(rev, path, cwd)
+    return None if text is None else json.loads(text)
+
+
+def json_in_workspace(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def dvc_params_diff(rev: str, cwd: Path | None = None) -> tuple[dict | None, str]:
+    """`dvc params diff <rev> --json` (workspace against `rev`) and an error message if it failed."""
+    result = _run(["dvc", "params", "diff", rev, "--json"], cwd)
+    if result.returncode != 0:
+        return None, (result.stderr.strip() or result.stdout.strip())
+    text = result.stdout.strip()
+    return (json.loads(text) if text else {}), ""
+
+
+def repro_check(lock: Path | str = "dvc.lock", cwd: Path | None = None) -> ReproCheck:
+    """Run `dvc repro` in the workspace (its output goes to stderr), then compare the lock file with
+    the committed HEAD version."""
+    lock = Path(lock).as_posix()
+    ran = subprocess.run(["dvc", "repro"], cwd=cwd, stdout=sys.stderr, check=False).returncode == 0
+    if _run(["git", "cat-file", "-e", f"HEAD:{lock}"], cwd).returncode != 0:
+        return ReproCheck(lock, ran, False, f"{lock} is not committed at HEAD")
+    diff = _run(["git", "diff", "--exit-code", "--stat", "HEAD", "--", lock], cwd)
+    detail = ""
+    if diff.returncode != 0:
+        full = _run(["git", "diff", "HEAD", "--", lock], cwd).stdout
+        detail = full if len(full) <= 3000 else full[:3000] + "\n... (diff truncated)"
+    return ReproCheck(lock, ran, diff.returncode == 0, detail)
+
