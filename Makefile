@@ -38,7 +38,7 @@ lint: setup ## static checks
 	ruff check src tests benchmarks
 	ruff format --check src tests benchmarks
 
-serve: setup ## serve the current model over HTTP on 127.0.0.1:$${PORT:-8000}
+serve: setup ## serve the current model over HTTP on 127.0.0.1:PORT (default 8000)
 	python -m flights.service
 
 predict: setup ## score a file: make predict INPUT=flights.csv OUTPUT=scored.csv

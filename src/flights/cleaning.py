@@ -9,7 +9,13 @@ WEATHER_COLUMNS = [
     "temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip", "pressure", "visib",
 ]  # fmt: skip
 PLANE_COLUMNS = {"year": "plane_year", "seats": "plane_seats", "engines": "plane_engines"}
-AIRPORT_COLUMNS = {"lat": "dest_lat", "lon": "dest_lon", "alt": "dest_alt", "tz": "dest_tz", "dst": "dest_dst"}
+AIRPORT_COLUMNS = {
+    "lat": "dest_lat",
+    "lon": "dest_lon",
+    "alt": "dest_alt",
+    "tz": "dest_tz",
+    "dst": "dest_dst",
+}
 MAX_WIND_SPEED_MPH = 100  # the one recorded 1048 mph is an instrument error
 LABEL_POLICIES = ("disrupted", "completed")
 LABEL = "disrupted"

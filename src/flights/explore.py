@@ -56,9 +56,13 @@ def figures(flights: pd.DataFrame, top_n: int) -> dict[str, Figure]:
     rate = "share of flights disrupted"
     found = {
         "rate_by_hour": Figure(rate_by(flights, "hour", LABEL), "hour", "rate", f"{rate}, by scheduled hour"),
-        "rate_by_weekday": Figure(rate_by(flights, "weekday", LABEL), "weekday", "rate", f"{rate}, by weekday"),
+        "rate_by_weekday": Figure(
+            rate_by(flights, "weekday", LABEL), "weekday", "rate", f"{rate}, by weekday"
+        ),
         "rate_by_month": Figure(rate_by(flights, "month", LABEL), "month", "rate", f"{rate}, by month"),
-        "rate_by_carrier": Figure(rate_by(flights, "carrier", LABEL), "carrier", "rate", f"{rate}, by carrier"),
+        "rate_by_carrier": Figure(
+            rate_by(flights, "carrier", LABEL), "carrier", "rate", f"{rate}, by carrier"
+        ),
         "rate_by_origin": Figure(rate_by(flights, "origin", LABEL), "origin", "rate", f"{rate}, by origin"),
         "rate_by_dest": Figure(
             rate_by(flights, "dest", LABEL, top=top_n), "dest", "rate", f"{rate}, top {top_n} destinations"
@@ -74,8 +78,8 @@ def figures(flights: pd.DataFrame, top_n: int) -> dict[str, Figure]:
         "rows",
         "arrival delay (minutes, clipped to [-60, 300]), completed flights",
     )
-    found["missing_values"] = Figure(missing_table(flights), "column", "missing_share", "share missing, by column")
+    found["missing_values"] = Figure(
+        missing_table(flights), "column", "missing_share", "share missing, by column"
+    )
     found["join_coverage"] = Figure(coverage_table(flights), "join", "coverage", "share of flights joined")
     return found
-
-

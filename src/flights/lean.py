@@ -14,7 +14,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from flights.cleaning import WEATHER_COLUMNS
-from flights.features import CATEGORICAL_FEATURES
+from flights.features import CATEGORICAL_FEATURES, PLANE_LOOKUP
 
 NEW_YORK = ZoneInfo("America/New_York")
 NAN = float("nan")
@@ -59,7 +59,7 @@ class LeanScorer:
             float(dep), float(arr), float(weekday),
             lookups.routes_.get(f"{origin}-{dest}", NAN),
             local - 60 * (dest_offset - (-5 + dst)),
-            *(lookups.planes_[column].get(tail, NAN) for column in ("plane_year", "plane_seats", "plane_engines")),
+            *(lookups.planes_[column].get(tail, NAN) for column in PLANE_LOOKUP),
             lookups.airports_["dest_lat"].get(dest, NAN),
             lookups.airports_["dest_lon"].get(dest, NAN),
         ]  # fmt: skip
@@ -71,5 +71,3 @@ class LeanScorer:
         """Probability of the positive class for each flight."""
         features = np.array([self.features(flight) for flight in flights], dtype=float)
         return self.estimator.predict_proba(features)[:, 1]
-
-

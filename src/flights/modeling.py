@@ -51,24 +51,39 @@ def build_pipeline(train: dict, features: dict) -> Pipeline:
     if train["model"] == "hgb":
         encode = ColumnTransformer(
             [
-                ("categories", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                                              encoded_missing_value=np.nan), CATEGORICAL_FEATURES),
+                (
+                    "categories",
+                    OrdinalEncoder(
+                        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+                    ),
+                    CATEGORICAL_FEATURES,
+                ),
                 ("numbers", "passthrough", numeric),
-            ],  # fmt: skip
+            ],
             verbose_feature_names_out=False,
         )
         estimator = _hgb(train["hgb"], len(feature_names(weather)))
     else:
         encode = ColumnTransformer(
             [
-                ("categories", OneHotEncoder(handle_unknown="ignore", min_frequency=20), CATEGORICAL_FEATURES),
-                ("numbers", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
-                 numeric),
-            ],  # fmt: skip
+                (
+                    "categories",
+                    OneHotEncoder(handle_unknown="ignore", min_frequency=20),
+                    CATEGORICAL_FEATURES,
+                ),
+                (
+                    "numbers",
+                    make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+                    numeric,
+                ),
+            ],
             verbose_feature_names_out=False,
         )
         estimator = LogisticRegression(C=train["logreg"]["C"], max_iter=train["logreg"]["max_iter"])
-    return Pipeline([("schedule", ScheduleFeatures(weather=weather)), ("encode", encode), ("model", estimator)])
+    return Pipeline(
+        [("schedule", ScheduleFeatures(weather=weather)), ("encode", encode), ("model", estimator)]
+    )
+
 
 # The types beyond skops' defaults that our model files may hold; anything else is refused at load.
 TRUSTED_TYPES = [

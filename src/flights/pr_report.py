@@ -45,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     base_commit = pr.rev_commit(base_rev)
     if base_commit is None:
         hint = pr.fetch_hint(base_rev)
-        print(f"pr-report: base revision {base_rev!r} not found; fetch it first:\n  {hint}", file=sys.stderr)
+        print(
+            f"pr-report: base revision {base_rev!r} not found; fetch it first:\n  {hint}",
+            file=sys.stderr,
+        )
         return 2
     try:
         tolerance, min_lift = pr.validate_gates(load_params(paths.PARAMS).get("gates"))
@@ -78,13 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     images = []
     with atomic_dir(PR_FIGURES) as folder:
         for curve, title in CURVES.items():
-            if not curve_csv(curve).exists():
+            head_curve = pr.read_curve(pr.text_in_workspace(curve_csv(curve)))
+            if head_curve is None:
                 notes.append(f"no {curve_csv(curve)} in the workspace: no {title} plot")
                 continue
-            head_curve = pr.read_curve(curve_csv(curve).read_text())
             base_curve = pr.read_curve(pr.git_show(base_commit, curve_csv(curve)))
-            baseline_file = curve_csv(curve, "baseline")
-            reference = pr.read_curve(baseline_file.read_text()) if baseline_file.exists() else None
+            reference = pr.read_curve(pr.text_in_workspace(curve_csv(curve, "baseline")))
             pr.overlay_plot(curve, base_curve, head_curve, folder / f"{curve}.png", title, reference)
             images.append(pr.Image(title, (FIGURE_LINK / f"{curve}.png").as_posix()))
 

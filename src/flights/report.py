@@ -112,7 +112,9 @@ def model_sections(evaluate: dict, slices: dict, card: dict, figures: list[Path]
             "libraries": card["libraries"],
         }
     )
-    card_section.add_text("The model's version is its file hash, as dvc.lock records it for models/model.skops.")
+    card_section.add_text(
+        "The model's version is its file hash, as dvc.lock records it for models/model.skops."
+    )
     return [results, by_slice, use, card_section]
 
 
@@ -130,7 +132,12 @@ def delivery_sections(score: dict, drift: dict) -> list[Section]:
         f"Population stability index per model feature (flagged: {', '.join(drift['flagged']) or 'none'}). "
         "Weather shifts with the season, so a winter batch drifts from a spring-to-autumn training set."
     )
-    rows = [{"feature": name, "PSI": entry["psi"], "flagged": entry["flagged"]} for name, entry in drift["features"].items()]
-    rows.append({"feature": "model score", "PSI": drift["score"]["psi"], "flagged": drift["score"]["flagged"]})
+    rows = [
+        {"feature": name, "PSI": entry["psi"], "flagged": entry["flagged"]}
+        for name, entry in drift["features"].items()
+    ]
+    rows.append(
+        {"feature": "model score", "PSI": drift["score"]["psi"], "flagged": drift["score"]["flagged"]}
+    )
     monitor.add_table(pd.DataFrame(rows).sort_values("PSI", ascending=False, kind="stable"))
     return [batch, monitor]

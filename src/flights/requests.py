@@ -74,13 +74,13 @@ class _FlightChecks(BaseModel):
         try:
             date(self.year, self.month, self.day)
         except ValueError as error:
-            raise ValueError(f"year/month/day {self.year}-{self.month}-{self.day} is not a date: {error}")
+            raise ValueError(
+                f"year/month/day {self.year}-{self.month}-{self.day} is not a date: {error}"
+            ) from None
         return self
 
 
-Flight = create_model(
-    "Flight", __base__=_FlightChecks, **{rule.name: _annotation(rule) for rule in FIELDS}
-)
+Flight = create_model("Flight", __base__=_FlightChecks, **{rule.name: _annotation(rule) for rule in FIELDS})
 
 
 def batch_schema(carriers: list[str], origins: list[str]) -> pa.DataFrameSchema:
@@ -99,7 +99,9 @@ def batch_schema(carriers: list[str], origins: list[str]) -> pa.DataFrameSchema:
         if rule.name == "origin":
             checks.append(Check.isin(origins, name="origin_known_to_model"))
         dtype = {int: "int64", float: "float64", str: str}[rule.kind]
-        columns[rule.name] = pa.Column(dtype, checks, nullable=not rule.required, required=rule.required, coerce=True)
+        columns[rule.name] = pa.Column(
+            dtype, checks, nullable=not rule.required, required=rule.required, coerce=True
+        )
     date_check = Check(
         lambda df: pd.to_datetime(df[["year", "month", "day"]], errors="coerce").notna(), name="is_a_date"
     )

@@ -147,7 +147,6 @@ def dtypes_only(table: str) -> pa.DataFrameSchema:
     """The table's columns and dtypes without its rules: ingestion coerces and types, `validate` judges."""
     schema = HARD[table]
     columns = {
-        name: pa.Column(col.dtype, nullable=col.nullable, coerce=True)
-        for name, col in schema.columns.items()
+        name: pa.Column(col.dtype, nullable=col.nullable, coerce=True) for name, col in schema.columns.items()
     }
     return pa.DataFrameSchema(columns, strict="filter", ordered=False)

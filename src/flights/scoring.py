@@ -17,7 +17,9 @@ def batch_month(months: pd.Series, choice: str | int) -> int:
     present = sorted(months.unique().tolist())
     month = present[-1] if choice == "latest" else choice
     if month not in present:
-        raise ParamError(f"params.yaml: score.month = {choice!r} is not in the data (months present: {present})")
+        raise ParamError(
+            f"params.yaml: score.month = {choice!r} is not in the data (months present: {present})"
+        )
     return int(month)
 
 

@@ -48,7 +48,7 @@ def _invalid(field: list, message: str) -> RequestValidationError:
 
 
 def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
-    """Load and verify the model under `root` (refusing a hash that dvc.lock does not record), then serve it."""
+    """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it."""
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
     scorer = LeanScorer(model)
     params = load_params(root / paths.PARAMS)
@@ -79,14 +79,17 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     @app.post("/predict", response_model=PredictResponse)
     def predict(request: Annotated[FlightsRequest, Body(openapi_examples={"one": {"value": EXAMPLE}})]):
         if len(request.flights) > max_flights:
-            raise _invalid(["flights"], f"{len(request.flights)} flights, more than the maximum {max_flights}")
+            raise _invalid(
+                ["flights"], f"{len(request.flights)} flights, more than the maximum {max_flights}"
+            )
         flights = [flight.model_dump() for flight in request.flights]
         for index, flight in enumerate(flights):
             for column in ("carrier", "origin"):
                 if flight[column] not in known[column]:
                     raise _invalid(
                         ["flights", index, column],
-                        f"{flight[column]!r} is not a {column} the model was trained on: {sorted(known[column])}",
+                        f"{flight[column]!r} is not a {column} the model was trained on: "
+                        f"{sorted(known[column])}",
                     )
         try:
             probabilities = scorer.predict_proba(flights)
@@ -95,7 +98,9 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         return PredictResponse(
             model_version=version,
             threshold=threshold,
-            predictions=[Prediction(probability=float(p), disrupted=bool(p >= threshold)) for p in probabilities],
+            predictions=[
+                Prediction(probability=float(p), disrupted=bool(p >= threshold)) for p in probabilities
+            ],
         )
 
     return app

@@ -40,7 +40,9 @@ def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], m
     if table.empty:
         return table
     ascending = METRICS[metric] == "lower"
-    return table.sort_values([f"valid {metric}", "experiment"], ascending=[ascending, True]).reset_index(drop=True)
+    return table.sort_values([f"valid {metric}", "experiment"], ascending=[ascending, True]).reset_index(
+        drop=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
         f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
     )
-    write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{table.to_markdown(index=False) if not table.empty else 'no results'}\n", OUTPUT / "sweep.md")
+    ranked = table.to_markdown(index=False) if not table.empty else "no results"
+    write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{ranked}\n", OUTPUT / "sweep.md")
     if not table.empty:
         write_csv(table, OUTPUT / "sweep.csv")
         ranked_bars(

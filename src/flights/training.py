@@ -23,4 +23,4 @@ def fit_validated(make: Callable[[], ClassifierMixin], fit: pd.DataFrame, valid:
 
 def training_summary(fit: pd.DataFrame, valid: pd.DataFrame) -> dict:
     both = np.concatenate([fit[LABEL].to_numpy(), valid[LABEL].to_numpy()])
-    return {"rows": int(len(both)), "positive_rate": float(both.mean())}
+    return {"rows": len(both), "positive_rate": float(both.mean())}

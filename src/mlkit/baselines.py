@@ -35,7 +35,9 @@ class GroupRateClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=float)
         self.classes_ = np.array([0, 1])
         self.prior_ = float(y.mean())
-        stats = pd.DataFrame({"key": self._keys(X).to_numpy(), "y": y}).groupby("key")["y"].agg(["sum", "size"])
+        stats = (
+            pd.DataFrame({"key": self._keys(X).to_numpy(), "y": y}).groupby("key")["y"].agg(["sum", "size"])
+        )
         rates = (stats["sum"] + self.smoothing * self.prior_) / (stats["size"] + self.smoothing)
         self.rates_ = {str(k): float(v) for k, v in rates.sort_index().items()}
         return self

@@ -51,11 +51,18 @@ def lift(model: dict[str, float], baseline: dict[str, float]) -> dict[str, float
 def choose_threshold(y: np.ndarray, proba: np.ndarray) -> float:
     """The probability cut that maximises F1; chosen on validation data, never on the test set."""
     precision, recall, thresholds = skm.precision_recall_curve(y, proba)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(precision), where=(precision + recall) > 0)
+    f1 = np.divide(
+        2 * precision * recall,
+        precision + recall,
+        out=np.zeros_like(precision),
+        where=(precision + recall) > 0,
+    )
     return float(thresholds[int(np.argmax(f1[:-1]))])
 
 
-def slice_scores(y: np.ndarray, proba: np.ndarray, groups: pd.Series, threshold: float, min_rows: int) -> dict:
+def slice_scores(
+    y: np.ndarray, proba: np.ndarray, groups: pd.Series, threshold: float, min_rows: int
+) -> dict:
     """Metrics per group (slices with fewer than `min_rows` rows are reported by size only)."""
     result = {}
     frame = pd.DataFrame({"y": np.asarray(y), "p": np.asarray(proba), "g": groups.to_numpy()})
@@ -108,4 +115,8 @@ def curve_tables(y: np.ndarray, proba: np.ndarray) -> dict[str, pd.DataFrame]:
     }
 
 
-CURVE_AXES = {"roc": ("fpr", "tpr"), "precision_recall": ("recall", "precision"), "calibration": ("predicted", "observed")}
+CURVE_AXES = {
+    "roc": ("fpr", "tpr"),
+    "precision_recall": ("recall", "precision"),
+    "calibration": ("predicted", "observed"),
+}

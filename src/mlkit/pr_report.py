@@ -30,12 +30,16 @@ EPSILON = 1e-9  # metric files hold 6 decimals: differences below this are float
 NA = "n/a"
 
 BETTER, WORSE, UNCHANGED, REGRESSION = "better", "worse", "unchanged", "REGRESSION"
-REGRESSION_GATE, LIFT_GATE, REPRO_GATE = "regression vs base", "lift over baseline", "reproducibility"
+REGRESSION_GATE, LIFT_GATE, REPRO_GATE = (
+    "regression vs base",
+    "lift over baseline",
+    "reproducibility",
+)
 
 Number = int | float
 
 
-# ---------------------------------------------------------------------------------------- numbers
+# ----------------------------------------------------------------------------------------- numbers
 def is_number(value: Any) -> bool:
     """A real, finite-or-infinite number (bools, None and NaN are not)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -44,7 +48,7 @@ def is_number(value: Any) -> bool:
 
 
 def fmt_value(value: Any, digits: int = DIGITS) -> str:
-    """Integers with thousands separators, floats with `digits` decimals, anything missing as n/a."""
+    """Integers with thousands separators, floats with `digits` decimals, missing as n/a."""
     if not is_number(value):
         return NA
     if isinstance(value, int):
@@ -53,7 +57,7 @@ def fmt_value(value: Any, digits: int = DIGITS) -> str:
 
 
 def fmt_signed(value: Any, digits: int = DIGITS) -> str:
-    """Like `fmt_value` with an explicit sign; a value that rounds to zero is +0.0000, never -0.0000."""
+    """Like `fmt_value` with a sign; what rounds to zero is +0.0000, never -0.0000."""
     if not is_number(value):
         return NA
     if isinstance(value, int):
@@ -142,10 +146,10 @@ def compare_metrics(
     return rows
 
 
-# ---------------------------------------------------------------------------------------- gates
+# ------------------------------------------------------------------------------------------- gates
 @dataclass(frozen=True)
 class Gate:
-    """One check of the pull request; `value` is an improvement (positive is better) when numeric."""
+    """One check of the pull request; `value` is an improvement (positive is better)."""
 
     gate: str
     subject: str
@@ -177,7 +181,7 @@ def regression_gates(
 ) -> list[Gate]:
     """Each metric with a tolerance may be worse than at base by at most that much.
 
-    Without metrics at base (a first pull request) there is nothing to regress from: one skipped row.
+    Without metrics at base (a first pull request) nothing can regress: one skipped row.
     """
     if not base:
         return [Gate(REGRESSION_GATE, "all metrics", True, "skipped: the base revision has no metrics")]
@@ -216,8 +220,8 @@ def lift_gates(
         gain = improvement(metric, new, ref)
         passed = gain >= needed - EPSILON
         detail = (
-            f"model {fmt_value(new)} vs baseline {fmt_value(ref)}: better by {fmt_signed(gain)}, "
-            + ("at least" if passed else "less than")
+            f"model {fmt_value(new)} vs baseline {fmt_value(ref)}: improvement {fmt_signed(gain)}, "
+            + ("meets" if passed else "below")
             + f" the required {fmt_value(needed)}"
         )
         gates.append(Gate(LIFT_GATE, metric, passed, detail, gain, needed))
@@ -251,7 +255,7 @@ def failure_line(gate: Gate) -> str:
     return f"{gate.gate}: {gate.subject}: {gate.detail}"
 
 
-# ---------------------------------------------------------------------------------------- diffs
+# ------------------------------------------------------------------------------------------- diffs
 def params_rows(diff: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[list[str]]:
     """Rows (param, base, this change) from `dvc params diff --json`; files other than
     params.yaml prefix their params with the file name."""
@@ -315,10 +319,7 @@ def metrics_table(rows: Sequence[MetricRow]) -> str:
 
 
 def gates_table(gates: Sequence[Gate]) -> str:
-    body = [
-        [gate.gate, gate.subject, "pass" if gate.passed else "**FAIL**", gate.detail]
-        for gate in gates
-    ]
+    body = [[gate.gate, gate.subject, "pass" if gate.passed else "**FAIL**", gate.detail] for gate in gates]
     return markdown_table(["gate", "subject", "result", "detail"], body, "llll")
 
 
@@ -363,9 +364,15 @@ def render_report(
         parts.append(markdown_table(["param", "base", "this change"], params, "lrr"))
     else:
         parts.append("No parameter changed.\n")
-    parts += ["## Data\n", markdown_table(["quantity", "base", "this change", "delta"], data, "lrrr")]
+    parts += [
+        "## Data\n",
+        markdown_table(["quantity", "base", "this change", "delta"], data, "lrrr"),
+    ]
     if images:
         parts.append("## Plots\n")
+        parts.append(
+            "Base dashed (orange), this change solid (blue), this change's baseline dotted (grey).\n"
+        )
         parts.append("".join(f"![{image.title}]({image.path})\n" for image in images))
     parts.append("## Reproducibility\n")
     outcome = "identical" if repro.ran and repro.identical else "**DIFFERENT**"
@@ -380,7 +387,7 @@ def render_report(
     return "\n".join(parts)
 
 
-# ---------------------------------------------------------------------------------------- plots
+# ------------------------------------------------------------------------------------------- plots
 def read_curve(text: str | None) -> pd.DataFrame | None:
     """A curve table from CSV text (as `git show` prints it); None stays None."""
     return None if text is None else pd.read_csv(io.StringIO(text))
@@ -417,13 +424,13 @@ def overlay_plot(
     save_png(figure, path)
 
 
-# ---------------------------------------------------------------------------------------- git and DVC
+# ------------------------------------------------------------------------------------- git and DVC
 def _run(args: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(list(args), cwd=cwd, text=True, capture_output=True, check=False)
 
 
 def rev_commit(rev: str, cwd: Path | None = None) -> str | None:
-    """The commit `rev` names, or None when this clone does not have it (`git rev-parse --verify`)."""
+    """The commit `rev` names, or None when this clone lacks it (`git rev-parse --verify`)."""
     result = _run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd)
     return result.stdout.strip() if result.returncode == 0 else None
 
@@ -448,12 +455,17 @@ def json_at(rev: str, path: Path | str, cwd: Path | None = None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def text_in_workspace(path: Path) -> str | None:
+    return Path(path).read_text() if Path(path).exists() else None
+
+
 def json_in_workspace(path: Path) -> Any:
-    return json.loads(path.read_text()) if path.exists() else None
+    text = text_in_workspace(path)
+    return None if text is None else json.loads(text)
 
 
 def dvc_params_diff(rev: str, cwd: Path | None = None) -> tuple[dict | None, str]:
-    """`dvc params diff <rev> --json` (workspace against `rev`) and an error message if it failed."""
+    """`dvc params diff <rev> --json` (workspace against `rev`), and the error if it failed."""
     result = _run(["dvc", "params", "diff", rev, "--json"], cwd)
     if result.returncode != 0:
         return None, (result.stderr.strip() or result.stdout.strip())
@@ -474,4 +486,3 @@ def repro_check(lock: Path | str = "dvc.lock", cwd: Path | None = None) -> Repro
         full = _run(["git", "diff", "HEAD", "--", lock], cwd).stdout
         detail = full if len(full) <= 3000 else full[:3000] + "\n... (diff truncated)"
     return ReproCheck(lock, ran, diff.returncode == 0, detail)
-

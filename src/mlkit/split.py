@@ -25,9 +25,13 @@ def split_by_period(frame: pd.DataFrame, period: str, parts: dict[str, list]) ->
                 f"params.yaml: split part '{name}' asks for {period} {absent}, "
                 f"absent from the data ({period}s present: {present})"
             )
-    return {name: frame[frame[period].isin(periods)].reset_index(drop=True) for name, periods in parts.items()}
+    return {
+        name: frame[frame[period].isin(periods)].reset_index(drop=True) for name, periods in parts.items()
+    }
 
 
 def summary(parts: dict[str, pd.DataFrame], target: str) -> dict[str, dict]:
     """Rows and class rate of each part, for the split metrics."""
-    return {name: {"rows": len(part), "positive_rate": float(part[target].mean())} for name, part in parts.items()}
+    return {
+        name: {"rows": len(part), "positive_rate": float(part[target].mean())} for name, part in parts.items()
+    }

@@ -1,4 +1,4 @@
-"""Data validation with pandera: hard rules stop the pipeline with a precise message, soft rules are counted."""
+"""Data validation with pandera: hard rules stop the pipeline with a clear message, soft ones are counted."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +110,9 @@ def missing_values(frame: pd.DataFrame) -> dict[str, int]:
     return {column: int(n) for column, n in counts.items() if n}
 
 
-def quarantine(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def quarantine(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(valid rows coerced to the schema, rejected rows with a `reason` column).
 
     Rows are judged one by one; only a problem of the whole table (such as a missing column) raises.
@@ -121,7 +123,10 @@ def quarantine(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> t
         cases = errors.failure_cases
     whole = cases[cases["index"].isna()]
     if len(whole):
-        found = "; ".join(f"column '{c}': {k} {v}" for c, k, v in whole[["column", "check", "failure_case"]].itertuples(index=False))
+        found = "; ".join(
+            f"column '{c}': {k} {v}"
+            for c, k, v in whole[["column", "check", "failure_case"]].itertuples(index=False)
+        )
         raise DataError(f"table '{table}' cannot be scored: {found}")
     cases = cases.assign(
         row=cases["index"].astype("int64"),

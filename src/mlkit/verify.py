@@ -35,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     after = changed(args.paths)
     if after:
         detail = run("git", "diff", "HEAD", "--", *args.paths).stdout
-        print(f"verify: FAILED: a clean run does not reproduce the commit:\n{after}\n{detail[:5000]}", file=sys.stderr)
+        print(
+            f"verify: FAILED: a clean run does not reproduce the commit:\n{after}\n{detail[:5000]}",
+            file=sys.stderr,
+        )
         return 1
     print(f"verify: OK: a clean run reproduced {', '.join(args.paths)} byte for byte")
     return 0

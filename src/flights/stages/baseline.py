@@ -17,7 +17,11 @@ def main(params: dict) -> None:
     fit, valid = (pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
     metrics = {}
     for name, make, path in (
-        ("baseline", lambda: GroupRateClassifier(tuple(settings["group_by"]), settings["smoothing"]), paths.BASELINE),
+        (
+            "baseline",
+            lambda: GroupRateClassifier(tuple(settings["group_by"]), settings["smoothing"]),
+            paths.BASELINE,
+        ),
         ("majority", majority_class, paths.MAJORITY),
     ):
         model, threshold, validation = fit_validated(make, fit, valid)

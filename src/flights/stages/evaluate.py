@@ -25,7 +25,9 @@ def feature_importance(model: Pipeline, X: pd.DataFrame, y: pd.Series, settings:
         model[1:], features, y, scoring="roc_auc",
         n_repeats=settings["importance_repeats"], random_state=settings["seed"],
     )  # fmt: skip
-    table = pd.DataFrame({"feature": names, "importance": found.importances_mean, "std": found.importances_std})
+    table = pd.DataFrame(
+        {"feature": names, "importance": found.importances_mean, "std": found.importances_std}
+    )
     return table.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
 
 
@@ -83,7 +85,9 @@ def main(params: dict) -> None:
         counts = pd.crosstab(confusion["actual"], confusion["predicted"]).reindex(
             index=CLASS_NAMES, columns=CLASS_NAMES, fill_value=0
         )
-        heatmap(counts.to_numpy(), list(CLASS_NAMES), "confusion matrix (test months)", images / "confusion.png")
+        heatmap(
+            counts.to_numpy(), list(CLASS_NAMES), "confusion matrix (test months)", images / "confusion.png"
+        )
         write_csv(importance, tables / "importance.csv")
         horizontal_bars(
             importance.set_index("feature")["importance"],

@@ -18,9 +18,10 @@ def main(params: dict) -> None:
     training = pd.concat([pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
     reference = training.sample(n=min(REFERENCE_ROWS, len(training)), random_state=0)
     batch = pd.read_parquet(paths.SCORED / "scored.parquet")
-    features = model[:-1].get_feature_names_out()
     to_features = model.named_steps["schedule"].transform
-    drift = drift_table(to_features(reference), to_features(batch), settings["psi_bins"], settings["psi_flag"])
+    drift = drift_table(
+        to_features(reference), to_features(batch), settings["psi_bins"], settings["psi_flag"]
+    )
     score = drift_table(
         pd.DataFrame({"score": model.predict_proba(reference)[:, 1]}),
         batch[["probability"]].set_axis(["score"], axis=1),
@@ -29,7 +30,7 @@ def main(params: dict) -> None:
     )
     write_json(
         {
-            "features": {name: drift[name] for name in features},
+            "features": drift,
             "score": score["score"],
             "flagged": sorted(name for name, entry in drift.items() if entry["flagged"]),
             "reference_rows": len(reference),
