@@ -77,8 +77,6 @@ def threads() -> dict[str, str]:
     return {"stage_threads": str(THREADS), "cpus_available": str(len(os.sched_getaffinity(0)))}
 
 
-
-
 def target(measured: float, relation: str, limit: float) -> dict:
     """A measured figure against its limit: relation '<' means measured must stay below the limit."""
     met = measured < limit if relation == "<" else measured >= limit
