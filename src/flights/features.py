@@ -48,10 +48,13 @@ def _per_date(frame: pd.DataFrame) -> pd.DataFrame:
     """Weekday and New York daylight-saving flag of each row's date, computed once per distinct date."""
     key = frame["year"] * 10000 + frame["month"] * 100 + frame["day"]
     dates = pd.Series(key.unique())
-    noon = pd.to_datetime(dates * 100 + 12, format="%Y%m%d%H", errors="coerce")
+    parts = pd.DataFrame(
+        {"year": dates // 10000, "month": dates // 100 % 100, "day": dates % 100, "hour": 12}
+    )
+    noon = pd.to_datetime(parts, errors="coerce")  # requests are validated; an impossible date gives NaN
     offset = noon.dt.tz_localize("America/New_York").dt.strftime("%z")
     table = pd.DataFrame(
-        {"weekday": noon.dt.dayofweek.to_numpy(dtype=float), "dst": (offset == "-0400").to_numpy()},
+        {"weekday": noon.dt.day_of_week.to_numpy(dtype=float), "dst": (offset == "-0400").to_numpy()},
         index=dates.to_numpy(),
     )
     return table.reindex(key.to_numpy()).set_index(frame.index)

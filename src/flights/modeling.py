@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from flights.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names
-from mlkit.config import require, require_choice, require_positive
+from mlkit.config import is_whole, require, require_choice, require_positive
 
 FAMILIES = ("logreg", "hgb")
 
@@ -20,13 +20,13 @@ def check_params(train: dict, features: dict) -> None:
     require(isinstance(features["weather"], bool), "features.weather", features["weather"], "true or false")
     hgb, logreg = train["hgb"], train["logreg"]
     require_positive("train.hgb.learning_rate", hgb["learning_rate"])
-    for name in ("max_iter", "max_leaf_nodes", "min_samples_leaf"):
-        require(isinstance(hgb[name], int) and hgb[name] >= 2 - (name == "max_iter"), f"train.hgb.{name}",
-                hgb[name], "a whole number >= 2 (max_iter >= 1)")  # fmt: skip
+    for name, minimum in (("max_iter", 1), ("max_leaf_nodes", 2), ("min_samples_leaf", 1)):
+        require(is_whole(hgb[name], minimum), f"train.hgb.{name}", hgb[name], f"a whole number >= {minimum}")
     require_positive("train.hgb.l2_regularization", hgb["l2_regularization"], allow_zero=True)
     require_positive("train.logreg.C", logreg["C"])
-    require(isinstance(logreg["max_iter"], int) and logreg["max_iter"] >= 1, "train.logreg.max_iter",
-            logreg["max_iter"], "a whole number >= 1")  # fmt: skip
+    require(
+        is_whole(logreg["max_iter"], 1), "train.logreg.max_iter", logreg["max_iter"], "a whole number >= 1"
+    )
 
 
 def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:

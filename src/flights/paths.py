@@ -19,6 +19,7 @@ BASELINE = MODELS / "baseline.skops"
 MAJORITY = MODELS / "majority.skops"
 
 METRICS = Path("metrics")
+INGEST_METRICS = METRICS / "ingest.json"
 VALIDATE_METRICS = METRICS / "validate.json"
 DATA_QUALITY = METRICS / "data_quality.json"
 SPLIT_METRICS = METRICS / "split.json"

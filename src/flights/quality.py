@@ -3,6 +3,7 @@
 import pandas as pd
 
 from flights.schemas import HARD, SOFT, TABLES
+from mlkit.config import require
 from mlkit.validation import DataError, enforce, join_coverage, missing_values, violations
 
 # Each join of `prepare`: (left table, right table, left keys, right keys).
@@ -27,6 +28,15 @@ def coverage(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
 
 def check_coverage(found: dict[str, dict], minimum: dict[str, float]) -> None:
     """Coverage below its floor in params is a hard failure: the joins would silently gut a feature."""
+    require(
+        set(minimum) <= set(JOINS),
+        "validate.min_join_coverage",
+        sorted(minimum),
+        f"keys among {sorted(JOINS)}",
+    )
+    for name, floor in minimum.items():
+        share = isinstance(floor, int | float) and 0 <= floor <= 1
+        require(share, f"validate.min_join_coverage.{name}", floor, "a share between 0 and 1")
     low = [
         f"join '{name}': coverage {found[name]['coverage']:.4f} < {floor} "
         f"({found[name]['unmatched']} unmatched rows, e.g. {list(found[name]['top_unmatched'])})"

@@ -29,7 +29,7 @@ def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], m
             continue
         validation = evaluate["validation"]
         rows.append(
-            {"experiment": name, **{k.rsplit(".", 1)[-1]: v for k, v in settings[name].items()},
+            {"experiment": name, "settings": ", ".join(f"{k}={v}" for k, v in settings[name].items()),
              f"valid {metric}": validation["model"][metric],
              f"valid baseline {metric}": validation["baseline"][metric],
              f"valid lift {metric}": validation["lift"][metric],

@@ -16,7 +16,7 @@ class GroupRateClassifier(ClassifierMixin, BaseEstimator):
     """The historical positive rate of each group, shrunk toward the overall rate.
 
     rate(group) = (positives + smoothing * prior) / (rows + smoothing); a group never seen in training
-    gets the prior. With `group_by=("carrier", "hour")` this is the carrier x scheduled-hour baseline.
+    gets the prior. With `group_by=("store", "weekday")`: the historical rate of each store on each weekday.
     """
 
     def __init__(self, group_by: tuple[str, ...] = (), smoothing: float = 20.0):

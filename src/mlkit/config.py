@@ -33,6 +33,11 @@ def require_choice(name: str, value: Any, choices: Iterable[str]) -> None:
     require(value in choices, name, value, f"one of {choices}")
 
 
+def is_whole(value: Any, minimum: int) -> bool:
+    """A whole number (not a bool, which YAML's `true` would give) of at least `minimum`."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
 def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     ok = ok and (value >= 0 if allow_zero else value > 0)

@@ -1,16 +1,18 @@
 """Stage `ingest`: the raw tables as typed Parquet in data/raw/."""
 
 from flights import paths
-from flights.ingest import ingest
+from flights.ingest import read_tables, row_account, select
 from flights.stages import run_stage
-from mlkit.io import atomic_dir, write_parquet
+from mlkit.io import atomic_dir, write_json, write_parquet
 
 
 def main(params: dict) -> None:
-    tables = ingest(params["data"])
+    read = read_tables(params["data"])
+    tables = select(read, params["data"])
     with atomic_dir(paths.RAW) as folder:
         for name, frame in tables.items():
             write_parquet(frame, folder / f"{name}.parquet")
+    write_json(row_account(read, tables, params["data"]), paths.INGEST_METRICS)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,14 @@ def main(params: dict) -> None:
     tables = {table: pd.read_parquet(paths.raw_table(table)) for table in TABLES}
     table, accounting = prepare(tables, params["label"])
     write_parquet(table, paths.PREPARED)
-    write_json({"validate": read_json(paths.VALIDATE_METRICS), "prepare": accounting}, paths.DATA_QUALITY)
+    write_json(
+        {
+            "ingest": read_json(paths.INGEST_METRICS),
+            "validate": read_json(paths.VALIDATE_METRICS),
+            "prepare": accounting,
+        },
+        paths.DATA_QUALITY,
+    )
 
 
 if __name__ == "__main__":

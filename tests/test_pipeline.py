@@ -1,0 +1,277 @@
+"""The real pipeline under DVC in temp git repos, on a 5% sample: outputs, caching, determinism,
+failures. The session's `pipeline_repo` is shared: every test leaves it committed and clean.
+"""
+
+import base64
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import Repo, clone_repo, corrupt_flights_zip, write_source
+
+pytestmark = pytest.mark.slow
+
+RAW_TABLES = ("flights", "weather", "planes", "airports", "airlines")
+FULL_FLIGHTS = 336_776
+RAN = re.compile(r"^(?:Running stage '([^']+)'|Stage '([^']+)' is cached - skipping run)", re.MULTILINE)
+DATA_OUTPUTS = (
+    "data/raw",
+    "data/prepared/flights.parquet",
+    "metrics/validate.json",
+    "metrics/data_quality.json",
+    "plots/explore",
+    "reports/figures/explore",
+    "reports/index.html",
+)
+
+
+def stages_run(output: str) -> set[str]:
+    """Stages that `dvc repro` executed (or restored from the run-cache) rather than skipped."""
+    return {a or b for a, b in RAN.findall(output)}
+
+
+def assert_clean(repo: Repo) -> None:
+    status = repo.dvc("status")
+    assert "Data and pipelines are up to date" in status.stdout, status.stdout
+    git = repo.run("git", "status", "--porcelain")
+    assert git.stdout == "", git.stdout
+
+
+def out_paths(stage: dict) -> list[str]:
+    """Every path a stage writes: outs, metrics and plots, in their string or mapping forms."""
+    paths = []
+    for kind in ("outs", "metrics", "plots"):
+        for entry in stage.get(kind, []):
+            paths += [entry] if isinstance(entry, str) else list(entry)
+    return paths
+
+
+def param_sections(stage: dict) -> set[str]:
+    """Top-level params.yaml keys a stage reads (`- data`, `- data.seed`, `- file.yaml: [...]`)."""
+    names = []
+    for entry in stage.get("params", []):
+        if isinstance(entry, str):
+            names.append(entry)
+        else:
+            for file, keys in entry.items():
+                if Path(file).name == "params.yaml":
+                    names += list(keys or [])
+    return {name.split(".")[0] for name in names}
+
+
+def overlaps(a: str, b: str) -> bool:
+    a, b = a.rstrip("/"), b.rstrip("/")
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def affected_stages(dvc_yaml: dict, section: str) -> set[str]:
+    """Stages that read params `section`, and every stage downstream of them through files."""
+    stages = dvc_yaml["stages"]
+    found = {name for name, stage in stages.items() if section in param_sections(stage)}
+    grew = True
+    while grew:
+        written = [path for name in found for path in out_paths(stages[name])]
+        more = {
+            name
+            for name, stage in stages.items()
+            if name not in found and any(overlaps(d, o) for d in stage.get("deps", []) for o in written)
+        }
+        found |= more
+        grew = bool(more)
+    return found
+
+
+def lock_outs(repo: Repo) -> dict[str, str]:
+    """The md5 of each output that dvc.lock records, keyed by path."""
+    lock = yaml.safe_load((repo.path / "dvc.lock").read_text())
+    return {out["path"]: out["md5"] for stage in lock["stages"].values() for out in stage.get("outs", [])}
+
+
+# --- the good pipeline ---------------------------------------------------------------------------
+
+
+def test_outputs_exist_and_counts_fit_a_five_percent_sample(pipeline_repo):
+    root = pipeline_repo.path
+    for table in RAW_TABLES:
+        assert (root / "data/raw" / f"{table}.parquet").is_file(), table
+    raw_flights = pd.read_parquet(root / "data/raw/flights.parquet")
+    prepared = pd.read_parquet(root / "data/prepared/flights.parquet")
+    expected_rows = round(0.05 * FULL_FLIGHTS)
+    assert abs(len(raw_flights) - expected_rows) <= 1
+    assert len(prepared) == len(raw_flights)  # the default label policy keeps every flight
+
+    quality = json.loads((root / "metrics/data_quality.json").read_text())
+    prepare, validate = quality["prepare"], quality["validate"]
+    assert prepare["rows_in"] == prepare["rows_out"] == len(raw_flights)
+    assert prepare["rows_excluded_by_label_policy"] == 0
+    status = prepare["status_counts"]
+    assert sum(status.values()) == len(raw_flights)
+    assert 250 <= status["cancelled"] <= 600  # 8,255 in the full data
+    assert 20 <= status["diverted"] <= 110  # 1,175 in the full data
+    assert 0.15 < prepare["label_rate_completed_only"] < prepare["label_rate"] < 0.40
+    assert prepare["label_rate"] == pytest.approx(prepared["disrupted"].mean(), abs=1e-6)
+    reference_rows = {"weather": 26115, "planes": 3322, "airports": 1458, "airlines": 16}
+    assert validate["rows"] == {"flights": len(raw_flights), **reference_rows}
+    cover = {name: c["coverage"] for name, c in validate["join_coverage"].items()}
+    assert cover["airlines"] == cover["origin_airports"] == 1.0
+    assert 0.99 < cover["weather"] < 1.0
+    assert 0.80 < cover["planes"] < 0.89  # 84.4% in the full data
+    assert 0.96 < cover["dest_airports"] < 0.99
+    without = prepare["rows_without"]
+    assert without["dest_airport"] == validate["join_coverage"]["dest_airports"]["unmatched"]
+    assert without["plane"] == validate["join_coverage"]["planes"]["unmatched"]
+
+    assert (root / "metrics/validate.json").is_file()
+    pngs = sorted((root / "reports/figures/explore").glob("*.png"))
+    assert len(pngs) == len(list((root / "plots/explore").glob("*.csv"))) >= 10
+
+
+def test_report_is_self_contained(pipeline_repo):
+    root = pipeline_repo.path
+    page = (root / "reports/index.html").read_text()
+    sources = re.findall(r"""\bsrc\s*=\s*["']([^"']*)["']""", page)
+    pngs = sorted((root / "reports/figures/explore").glob("*.png"))
+    assert len(sources) >= len(pngs) >= 10
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    # nothing is fetched when the page opens: no remote src, stylesheet, CSS url() or script
+    remote = r"""\s*["']?\s*(?:https?:)?//"""
+    assert not re.search(r"\bsrc\s*=" + remote, page, flags=re.IGNORECASE)
+    assert not re.search(r"<link\b[^>]*\bhref\s*=" + remote, page, flags=re.IGNORECASE)
+    assert not re.search(r"url\(" + remote, page, flags=re.IGNORECASE)
+    assert "<script" not in page.lower()
+    for png in pngs:  # each exploratory figure is embedded byte for byte
+        assert f"data:image/png;base64,{base64.b64encode(png.read_bytes()).decode()}" in page
+
+
+def test_second_repro_runs_nothing(pipeline_repo):
+    result = pipeline_repo.dvc("repro")
+    assert "Data and pipelines are up to date" in result.stdout, result.stdout
+    assert stages_run(result.stdout) == set()
+    assert_clean(pipeline_repo)
+
+
+def test_forced_repro_is_byte_identical(pipeline_repo):
+    lock = (pipeline_repo.path / "dvc.lock").read_bytes()
+    before = pipeline_repo.hashes(*DATA_OUTPUTS)
+    result = pipeline_repo.dvc("repro", "--force")
+    stages = set(yaml.safe_load((pipeline_repo.path / "dvc.yaml").read_text())["stages"])
+    assert stages_run(result.stdout) == stages
+    assert (pipeline_repo.path / "dvc.lock").read_bytes() == lock
+    assert pipeline_repo.hashes(*DATA_OUTPUTS) == before
+    assert_clean(pipeline_repo)
+
+
+def test_changing_explore_params_reruns_only_downstream(pipeline_repo):
+    repo = pipeline_repo
+    dvc_yaml = yaml.safe_load((repo.path / "dvc.yaml").read_text())
+    expected = affected_stages(dvc_yaml, "explore")
+    assert {"explore", "report"} <= expected
+    assert not {"ingest", "validate", "prepare"} & expected
+    upstream = repo.hashes("data/raw", "data/prepared/flights.parquet", "metrics/data_quality.json")
+    top_n = repo.params()["explore"]["top_n"] - 4  # a value no other test runs (no run-cache hit)
+    try:
+        repo.set_params({"explore.top_n": top_n})
+        result = repo.dvc("repro")
+        assert stages_run(result.stdout) == expected, result.stdout
+        dests = pd.read_csv(repo.path / "plots/explore/rate_by_dest.csv")
+        assert len(dests) == top_n
+        assert (
+            repo.hashes("data/raw", "data/prepared/flights.parquet", "metrics/data_quality.json") == upstream
+        )
+    finally:
+        repo.restore()
+    assert_clean(repo)
+
+
+def test_stage_outputs_do_not_depend_on_available_cpus(pipeline_repo):
+    cpus = sorted(os.sched_getaffinity(0))
+    if shutil.which("taskset") is None or len(cpus) < 2:
+        pytest.skip("needs taskset and at least 2 CPUs available to this process")
+    repo = pipeline_repo
+    stages = ("prepare", "explore", "train")  # train: thread count changes model bytes (DESIGN 6)
+    dvc_yaml = yaml.safe_load((repo.path / "dvc.yaml").read_text())
+    outputs = [path for stage in stages for path in out_paths(dvc_yaml["stages"][stage])]
+    assert {"data/prepared/flights.parquet", "reports/figures/explore", "models/model.skops"} <= set(outputs)
+    recorded = repo.hashes(*outputs)
+    found = {}
+    for cores in (f"{cpus[0]}", f"{cpus[0]},{cpus[1]}"):
+        for stage in stages:
+            repo.run("taskset", "-c", cores, "python", "-m", f"flights.stages.{stage}")
+        found[cores] = repo.hashes(*outputs)
+    one, two = found.values()
+    assert one.keys() == two.keys() == recorded.keys()
+    assert {k for k in one if one[k] != two[k]} == set()
+    assert one == recorded  # and both equal what `dvc repro` wrote
+    assert_clean(repo)
+
+
+# --- bad inputs through the real pipeline --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def failing_repo(tmp_path_factory, pipeline_repo):
+    """A separate repo for runs that must fail: a copy of the reproduced, committed session repo
+    (same DVC cache), which costs a file copy instead of another full `dvc repro`."""
+    repo = clone_repo(pipeline_repo, tmp_path_factory.mktemp("failing"))
+    assert_clean(repo)
+    return repo
+
+
+def assert_failed_cleanly(repo: Repo, result, lock: bytes, raw: dict[str, str]) -> None:
+    """A failed repro leaves dvc.lock alone; git reset and `dvc checkout` restore the outputs."""
+    assert result.returncode != 0, result.stdout
+    assert (repo.path / "dvc.lock").read_bytes() == lock
+    repo.restore()
+    assert repo.hashes("data/raw") == raw
+    assert_clean(repo)
+
+
+def test_corrupt_source_stops_the_pipeline(failing_repo, tmp_path):
+    repo = failing_repo
+    lock = (repo.path / "dvc.lock").read_bytes()
+    raw = repo.hashes("data/raw")
+    folder = write_source(tmp_path / "bad-source")
+    corrupt_flights_zip(folder)
+    repo.set_params({"data.source": str(folder)})
+    result = repo.dvc("repro", check=False)
+    output = result.stdout + result.stderr
+    assert "table 'flights'" in output and "cannot read" in output and "flights.csv.zip" in output
+    assert "Traceback" not in output  # a message for the user, not a crash
+    assert_failed_cleanly(repo, result, lock, raw)
+
+
+def test_bad_months_param_stops_the_pipeline(failing_repo):
+    repo = failing_repo
+    lock = (repo.path / "dvc.lock").read_bytes()
+    raw = repo.hashes("data/raw")
+    repo.set_params({"data.months": [13]})
+    result = repo.dvc("repro", check=False)
+    output = result.stdout + result.stderr
+    assert "data.months = [13] is invalid" in output, output
+    assert "Traceback" not in output
+    assert_failed_cleanly(repo, result, lock, raw)
+
+
+def test_hard_rule_failure_stops_at_validate(failing_repo, tmp_path):
+    repo = failing_repo
+    weather = pd.read_csv(
+        write_source(tmp_path / "bad-source") / "weather.csv", dtype=str, keep_default_na=False
+    )
+    weather.loc[[10, 20], "humid"] = "150"
+    weather.to_csv(tmp_path / "bad-source" / "weather.csv", index=False)
+    repo.set_params({"data.source": str(tmp_path / "bad-source")})
+    try:
+        result = repo.dvc("repro", check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0
+        assert "table 'weather', column 'humid', rule in_range(0, 100): 2 failing row(s)" in output, output
+        assert stages_run(result.stdout) == {"ingest", "validate"}  # nothing ran past the failure
+    finally:
+        repo.restore()
+    assert_clean(repo)
