@@ -1,0 +1,279 @@
+"""Unit tests of flights.features: clock arithmetic, learned lookups, and the leakage guard."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_limits
+
+from flights.cleaning import WEATHER_COLUMNS
+from flights.features import (
+    CATEGORICAL_FEATURES,
+    FORBIDDEN_COLUMNS,
+    SCHEDULE_COLUMNS,
+    ScheduleFeatures,
+    feature_names,
+    hhmm_to_minutes,
+    model_inputs,
+)
+from flights.modeling import build_pipeline
+from mlkit.runtime import THREADS
+
+# Destination airports as `prepare` joins them: lat, lon, tz (hours from UTC in winter), dst flag.
+AIRPORTS = {
+    "LAX": (33.94, -118.41, -8.0, "A"),
+    "BOS": (42.36, -71.01, -5.0, "A"),
+    "ATL": (33.64, -84.43, -5.0, "A"),
+    "HNL": (21.32, -157.92, -10.0, "N"),  # Hawaii keeps standard time all year
+}
+DISTANCE = {"LAX": 2475, "BOS": 187, "ATL": 760, "HNL": 4983}
+ORIGIN_OFFSET = {"JFK": 0, "LGA": 3, "EWR": -12}
+PLANES = {"N1": (2004.0, 200.0, 2.0), "N2": (1998.0, 150.0, 2.0), "N3": (2010.0, 55.0, 2.0)}
+HGB = {"learning_rate": 0.1, "max_iter": 20, "max_leaf_nodes": 15, "min_samples_leaf": 20,
+       "l2_regularization": 1.0, "seed": 0}  # fmt: skip
+TRAIN_PARAMS = {"model": "hgb", "hgb": HGB, "logreg": {"C": 1.0, "max_iter": 1000}}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def pinned_threads():
+    """Fit with the stages' thread count: spinning OpenMP threads are slow on a busy machine."""
+    with threadpool_limits(limits=THREADS):
+        yield
+
+
+def minutes_to_hhmm(minutes: np.ndarray) -> np.ndarray:
+    minutes = np.asarray(minutes) % 1440
+    return (minutes // 60) * 100 + minutes % 60
+
+
+def synthetic_flights(rows: int = 600, seed: int = 0) -> pd.DataFrame:
+    """A prepared-table look-alike: schedule, joined references, weather, outcomes, label."""
+    rng = np.random.default_rng(seed)
+    dest = rng.choice(list(AIRPORTS), rows)
+    origin = rng.choice(list(ORIGIN_OFFSET), rows)
+    tail = rng.choice([*PLANES, None], rows, p=[0.3, 0.3, 0.3, 0.1])
+    dep = rng.integers(5 * 12, 23 * 12, rows) * 5
+    block = np.array([DISTANCE[d] // 8 + 30 for d in dest])
+    arr_local = dep + block + 60 * (np.array([AIRPORTS[d][2] for d in dest]) + 5).astype(int)
+    precip = np.where(rng.uniform(size=rows) < 0.2, rng.exponential(0.2, rows), 0.0)
+    risk = -1.5 + 1.5 * (dep > 17 * 60) + 4 * precip + rng.normal(0, 0.5, rows)
+    disrupted = (rng.uniform(size=rows) < 1 / (1 + np.exp(-risk))).astype("int8")
+    plane = [PLANES.get(t, (np.nan, np.nan, np.nan)) for t in tail]
+    frame = pd.DataFrame(
+        {
+            "year": 2013,
+            "month": rng.integers(1, 13, rows),
+            "day": rng.integers(1, 29, rows),
+            "sched_dep_time": minutes_to_hhmm(dep),
+            "sched_arr_time": minutes_to_hhmm(arr_local),
+            "carrier": rng.choice(["AA", "UA", "DL", "B6"], rows),
+            "flight": rng.integers(1, 3000, rows),
+            "origin": origin,
+            "dest": dest,
+            "tailnum": pd.array(tail, dtype="str"),
+            "distance": [DISTANCE[d] + ORIGIN_OFFSET[o] for d, o in zip(dest, origin, strict=True)],
+            "temp": rng.normal(55, 15, rows),
+            "dewp": rng.normal(40, 15, rows),
+            "humid": rng.uniform(20, 100, rows),
+            "wind_dir": rng.integers(0, 36, rows) * 10.0,
+            "wind_speed": rng.gamma(2, 5, rows),
+            "wind_gust": np.where(rng.uniform(size=rows) < 0.8, np.nan, rng.gamma(4, 6, rows)),
+            "precip": precip,
+            "pressure": rng.normal(1015, 7, rows),
+            "visib": np.where(precip > 0, rng.uniform(1, 10, rows), 10.0),
+            "plane_year": [p[0] for p in plane],
+            "plane_seats": [p[1] for p in plane],
+            "plane_engines": [p[2] for p in plane],
+            "dest_lat": [AIRPORTS[d][0] for d in dest],
+            "dest_lon": [AIRPORTS[d][1] for d in dest],
+            "dest_tz": [AIRPORTS[d][2] for d in dest],
+            "dest_dst": [AIRPORTS[d][3] for d in dest],
+        }
+    )
+    # What is only known after the flight, made to predict the label perfectly: a leak would show.
+    delay = np.where(disrupted == 1, rng.uniform(20, 200, rows), rng.uniform(-20, 10, rows))
+    frame["dep_delay"] = delay
+    frame["arr_delay"] = delay + rng.normal(0, 5, rows)
+    frame["dep_time"] = minutes_to_hhmm(dep + delay.astype(int)).astype(float)
+    frame["arr_time"] = minutes_to_hhmm(arr_local + delay.astype(int)).astype(float)
+    frame["air_time"] = block - 20.0
+    frame["disrupted"] = disrupted
+    return frame
+
+
+def flight_row(**fields) -> dict:
+    """One scheduled flight with every model input; `fields` override the defaults."""
+    row = {
+        "year": 2013, "month": 1, "day": 15, "sched_dep_time": 900, "sched_arr_time": 1030,
+        "carrier": "AA", "flight": 100, "origin": "JFK", "dest": "BOS", "tailnum": "N1",
+        "temp": 40.0, "dewp": 30.0, "humid": 60.0, "wind_dir": 270.0, "wind_speed": 10.0,
+        "wind_gust": np.nan, "precip": 0.0, "pressure": 1015.0, "visib": 10.0,
+    }  # fmt: skip
+    return row | fields
+
+
+def frame_of(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+@pytest.fixture(scope="module")
+def training() -> pd.DataFrame:
+    return synthetic_flights()
+
+
+@pytest.fixture(scope="module")
+def fitted(training) -> ScheduleFeatures:
+    return ScheduleFeatures(weather=True).fit(training)
+
+
+def test_hhmm_to_minutes():
+    clock = pd.Series([0, 1, 59, 100, 515, 1230, 2359, 2400])
+    expected = [0, 1, 59, 60, 315, 750, 1439, 1440]
+    assert hhmm_to_minutes(clock).tolist() == expected
+    assert hhmm_to_minutes(pd.Series([2400])).iloc[0] == 1440
+
+
+def test_output_columns_are_the_feature_list(fitted):
+    out = fitted.transform(frame_of(flight_row()))
+    assert list(out.columns) == feature_names(True)
+    assert list(fitted.get_feature_names_out()) == feature_names(True)
+    assert list(out.columns[: len(CATEGORICAL_FEATURES)]) == CATEGORICAL_FEATURES
+
+
+def test_known_flight_gets_its_lookups_and_clock_features(fitted):
+    out = fitted.transform(frame_of(flight_row(sched_dep_time=515, sched_arr_time=2400)))
+    row = out.iloc[0]
+    assert row["dep_minute"] == 315 and row["arr_minute"] == 1440
+    assert row["weekday"] == 1  # 2013-01-15 was a Tuesday (Monday is 0)
+    assert (row["plane_year"], row["plane_seats"], row["plane_engines"]) == PLANES["N1"]
+    assert (row["dest_lat"], row["dest_lon"]) == AIRPORTS["BOS"][:2]
+    assert row["distance"] == DISTANCE["BOS"] + ORIGIN_OFFSET["JFK"]
+    assert (row["carrier"], row["origin"], row["dest"]) == ("AA", "JFK", "BOS")
+
+
+@pytest.mark.parametrize(
+    ("date", "dep", "arr", "dest", "minutes"),
+    [
+        # Overnight in one zone: 23:00 -> 01:30 next day.
+        ((2013, 1, 15), 2300, 130, "BOS", 150),
+        ((2013, 7, 1), 2300, 130, "ATL", 150),
+        # Arrival clock in the destination's zone: New York 09:00 -> Los Angeles 12:00 is 6 hours.
+        ((2013, 7, 1), 900, 1200, "LAX", 360),
+        ((2013, 1, 15), 900, 1200, "LAX", 360),
+        # Hawaii has no daylight-saving time: 6 hours behind New York in July, 5 in January.
+        ((2013, 7, 1), 900, 1430, "HNL", 690),
+        ((2013, 1, 15), 900, 1430, "HNL", 630),
+        # Overnight westward: 22:30 -> 00:45 Pacific.
+        ((2013, 7, 1), 2230, 45, "LAX", 315),
+        # Arrival at midnight written as 2400.
+        ((2013, 1, 15), 2200, 2400, "BOS", 120),
+    ],
+)
+def test_block_minutes(fitted, date, dep, arr, dest, minutes):
+    year, month, day = date
+    row = flight_row(year=year, month=month, day=day, sched_dep_time=dep, sched_arr_time=arr, dest=dest)
+    assert fitted.transform(frame_of(row))["block_minutes"].iloc[0] == minutes
+
+
+def test_unseen_tail_and_destination_get_missing_values(fitted):
+    rows = frame_of(flight_row(), flight_row(tailnum="N999XX", dest="SJU"))
+    out = fitted.transform(rows)
+    known, unseen = out.iloc[0], out.iloc[1]
+    assert known[["plane_year", "dest_lat", "distance", "block_minutes"]].notna().all()
+    for column in (
+        "plane_year",
+        "plane_seats",
+        "plane_engines",
+        "dest_lat",
+        "dest_lon",
+        "distance",
+    ):
+        assert np.isnan(unseen[column]), column
+    assert np.isnan(unseen["block_minutes"])  # the destination's time zone is unknown
+    assert unseen["dest"] == "SJU"
+    assert unseen["dep_minute"] == known["dep_minute"]
+
+
+@pytest.mark.parametrize("missing", [None, np.nan])
+def test_missing_tailnum(fitted, missing):
+    rows = frame_of(flight_row(tailnum=missing), flight_row(tailnum="N2"))
+    out = fitted.transform(rows)
+    assert out.loc[0, ["plane_year", "plane_seats", "plane_engines"]].isna().all()
+    assert out.loc[1, "plane_seats"] == PLANES["N2"][1]
+    assert out.loc[0, "dest_lat"] == AIRPORTS["BOS"][0]
+
+
+def test_all_tailnums_missing(fitted):
+    rows = frame_of(flight_row(tailnum=None), flight_row(tailnum=None))
+    assert fitted.transform(rows)["plane_year"].isna().all()
+
+
+def test_pipeline_scores_unseen_and_missing_values(training):
+    model = build_pipeline(TRAIN_PARAMS, {"weather": True}).fit(training, training["disrupted"])
+    rows = frame_of(
+        flight_row(),
+        flight_row(tailnum="N999XX", dest="SJU", carrier="ZZ"),
+        flight_row(tailnum=None, temp=np.nan, precip=np.nan),
+    )
+    proba = model.predict_proba(rows)[:, 1]
+    assert proba.shape == (3,) and np.isfinite(proba).all() and ((proba > 0) & (proba < 1)).all()
+
+
+def test_weather_false_drops_the_weather_columns(training):
+    names = feature_names(False)
+    assert not set(WEATHER_COLUMNS) & set(names)
+    assert not set(WEATHER_COLUMNS) & set(model_inputs(False))
+    assert set(WEATHER_COLUMNS) <= set(feature_names(True))
+    assert set(WEATHER_COLUMNS) <= set(model_inputs(True))
+    transformer = ScheduleFeatures(weather=False).fit(training)
+    # A booking-time request has no weather at all.
+    out = transformer.transform(frame_of(flight_row()).drop(columns=WEATHER_COLUMNS))
+    assert list(out.columns) == names
+
+
+def test_weather_model_requires_the_weather_columns(fitted):
+    with pytest.raises(KeyError, match="precip"):
+        fitted.transform(frame_of(flight_row()).drop(columns=["precip"]))
+
+
+def test_model_inputs_are_schedule_fields_plus_weather():
+    assert model_inputs(False) == SCHEDULE_COLUMNS
+    assert model_inputs(True) == SCHEDULE_COLUMNS + WEATHER_COLUMNS
+
+
+# Leakage guard: what is known only after the flight never reaches the model.
+
+
+@pytest.mark.parametrize("weather", [True, False])
+def test_forbidden_columns_are_never_inputs_or_features(weather):
+    assert set(FORBIDDEN_COLUMNS) == {"dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"}
+    for forbidden in FORBIDDEN_COLUMNS:
+        assert forbidden not in feature_names(weather)
+        assert forbidden not in model_inputs(weather)
+    # Nor anything derived from the label or the cancellation status.
+    assert not {"disrupted", "status"} & set(model_inputs(weather) + feature_names(weather))
+
+
+@pytest.mark.parametrize(("model", "weather"), [("hgb", True), ("hgb", False), ("logreg", True)])
+def test_outcome_columns_do_not_change_predictions(training, model, weather):
+    fit = training.iloc[:450]
+    test = training.iloc[450:].reset_index(drop=True)
+    pipeline = build_pipeline(TRAIN_PARAMS | {"model": model}, {"weather": weather})
+    pipeline.fit(fit, fit["disrupted"])
+    reference = pipeline.predict_proba(test)[:, 1]
+    assert reference.std() > 0, "a constant model would pass this test trivially"
+
+    rng = np.random.default_rng(1)
+    shuffled = test.copy()
+    for column in FORBIDDEN_COLUMNS:
+        shuffled[column] = rng.permutation(shuffled[column].to_numpy())
+    garbled = test.assign(**{column: -99999.0 for column in FORBIDDEN_COLUMNS})
+    dropped = test.drop(columns=[*FORBIDDEN_COLUMNS, "disrupted"])
+    for variant in (shuffled, garbled, dropped):
+        np.testing.assert_array_equal(pipeline.predict_proba(variant)[:, 1], reference)
+
+
+def test_transform_reads_only_the_model_inputs(fitted, training):
+    """Whatever else a request carries (joined references, outcomes, the label) is ignored."""
+    sample = training.iloc[:50]
+    only_inputs = sample[model_inputs(True)]
+    pd.testing.assert_frame_equal(fitted.transform(sample), fitted.transform(only_inputs))
