@@ -37,6 +37,7 @@ bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 lint: setup ## static checks
 	ruff check src tests benchmarks
 	ruff format --check src tests benchmarks
+	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 serve: setup ## serve the current model over HTTP on 127.0.0.1:PORT (default 8000)
 	python -m flights.service

@@ -37,6 +37,8 @@ FIGURES = Path("reports/figures")
 EXPLORE_FIGURES = FIGURES / "explore"
 EVALUATE_FIGURES = FIGURES / "evaluate"
 REPORT = Path("reports/index.html")
+PR_REPORT = Path("reports/pr-report.md")
+PR_FIGURES = Path("reports/pr")
 
 
 def raw_table(name: str) -> Path:

@@ -15,8 +15,7 @@ from mlkit import pr_report as pr
 from mlkit.config import ParamError, load_params
 from mlkit.io import atomic_dir, write_text
 
-PR_REPORT = Path("reports/pr-report.md")
-PR_FIGURES = PR_REPORT.parent / "pr"
+PR_REPORT, PR_FIGURES = paths.PR_REPORT, paths.PR_FIGURES
 FIGURE_LINK = PR_FIGURES.relative_to(PR_REPORT.parent)  # images are linked relative to the markdown
 CURVES = {"roc": "ROC", "precision_recall": "precision-recall", "calibration": "calibration"}
 DATA_FIELDS = (  # (label, source.dotted.key) of the data diff

@@ -6,11 +6,9 @@ from typing import Any
 
 import yaml
 
+from mlkit.errors import ParamError
+
 PARAMS_FILE = Path("params.yaml")
-
-
-class ParamError(ValueError):
-    """A parameter in params.yaml is missing or out of its allowed range."""
 
 
 def load_params(path: Path = PARAMS_FILE) -> dict[str, Any]:

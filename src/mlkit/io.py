@@ -24,6 +24,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are ordinary files
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -77,6 +78,7 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
         yield tmp
+        tmp.chmod(0o755)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

@@ -7,11 +7,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from mlkit.errors import DataError
+
 EXAMPLES = 5
-
-
-class DataError(ValueError):
-    """Input data break a rule; the message names the table, column, rule, row count and examples."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from mlkit.runtime import pin_threads
 def run_stage(main: Callable[[dict], None]) -> None:
     """Run a stage with pinned threads; a bad input or parameter ends it with its message and exit 1."""
     pin_threads()
-    from mlkit.config import ParamError, load_params
-    from mlkit.validation import DataError
+    from mlkit.config import load_params
+    from mlkit.errors import DataError, ParamError
 
     try:
         main(load_params())

@@ -1,0 +1,48 @@
+"""Experiment queue timings on all flights: a 4-experiment sweep with 1 and with 2 workers, and the
+re-run of an experiment already run (restored from DVC's run-cache)."""
+
+import os
+
+from benchmarks.workspace import median, run, scratch_repo, target
+from mlkit.experiments import queue, run_queue
+
+TIMEOUT_S = 1800
+
+
+def _sweep(repo, values: list[int], workers: int) -> float:
+    """Wall time of queueing and running one experiment per `train.hgb.max_iter` value."""
+    cwd = os.getcwd()
+    os.chdir(repo)
+    try:
+        names = queue([{"train.hgb.max_iter": value} for value in values])
+        outcome = run_queue(names, workers, TIMEOUT_S)
+    finally:
+        os.chdir(cwd)
+    if outcome.failed or outcome.left_queued:
+        raise RuntimeError(f"sweep with {workers} workers: failed {outcome.failed}, left {outcome.left_queued}")
+    return outcome.seconds
+
+
+def bench(repeats: int) -> dict:
+    repo = scratch_repo("experiments")
+    run(["dvc", "repro"], repo)
+    run(["git", "commit", "-qam", "reproduced"], repo)
+    one, two, cached = [], [], []
+    for attempt in range(repeats):
+        # Distinct values per run, so that no experiment is restored from the run-cache.
+        one.append(_sweep(repo, [41 + 10 * i + attempt for i in range(4)], workers=1))
+        two.append(_sweep(repo, [42 + 10 * i + 100 * (attempt + 1) for i in range(4)], workers=2))
+        cached.append(run(["dvc", "exp", "run", "-S", f"train.hgb.max_iter={41 + attempt}"], repo).seconds)
+    ratio = median(two) / median(one)
+    return {
+        "sweep_4_experiments_j1_s": median(one),
+        "sweep_4_experiments_j2_s": median(two),
+        "j2_over_j1": ratio,
+        "cached_rerun_s": median(cached),
+        "targets": {
+            "j2_over_j1": target(ratio, "<", 0.75),
+            "cached_rerun_s": target(median(cached), "<", 3.0),
+        },
+    }
+
+

@@ -1,0 +1,79 @@
+"""dvc.yaml is the single source of the stage graph: it must declare every file a stage reads.
+
+DVC's caching is only right if each stage lists the code it runs: a module missing from `deps` would let
+`dvc repro` skip a stage whose code changed.
+"""
+
+import ast
+from pathlib import Path
+
+import yaml
+
+from conftest import PROJECT
+
+SRC = PROJECT / "src"
+PACKAGES = ("flights", "mlkit")
+
+
+def module_file(name: str) -> Path | None:
+    base = SRC / name.replace(".", "/")
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def imported(path: Path) -> set[str]:
+    """Modules of this project that a file imports (a `from a import b` may import module a.b)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in names if name.split(".")[0] in PACKAGES}
+
+
+def only_a_docstring(path: Path) -> bool:
+    body = ast.parse(path.read_text()).body
+    return all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body)
+
+
+def code_of(module: str) -> set[str]:
+    """Every project file that running `python -m module` executes (parent packages included)."""
+    seen: set[Path] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        path = module_file(name)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        todo += imported(path)
+    return {p.relative_to(PROJECT).as_posix() for p in seen if not only_a_docstring(p)}
+
+
+def stages() -> dict:
+    return yaml.safe_load((PROJECT / "dvc.yaml").read_text())["stages"]
+
+
+def test_every_stage_declares_the_code_it_runs():
+    for name, stage in stages().items():
+        module = stage["cmd"].split(" -m ")[1].split()[0]
+        assert module == f"flights.stages.{name}", f"stage {name} runs {module}: name and module must match"
+        declared = {dep for dep in stage["deps"] if isinstance(dep, str)}
+        missing = code_of(module) - declared
+        assert not missing, f"stage '{name}' runs code it does not declare in dvc.yaml deps: {sorted(missing)}"
+        stale = {dep for dep in declared if dep.startswith("src/")} - code_of(module)
+        assert not stale, f"stage '{name}' declares code it does not run: {sorted(stale)}"
+
+
+def test_every_stage_reads_its_own_params_section():
+    params = yaml.safe_load((PROJECT / "params.yaml").read_text())
+    for name, stage in stages().items():
+        sections = {entry.split(".")[0] for entry in stage.get("params", []) if isinstance(entry, str)}
+        assert sections <= set(params), f"stage {name} reads unknown params {sections - set(params)}"
+        if name in params:
+            assert name in sections, f"stage {name} has a params section but does not declare it"
