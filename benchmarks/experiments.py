@@ -19,7 +19,8 @@ def _sweep(repo, values: list[int], workers: int) -> float:
     finally:
         os.chdir(cwd)
     if outcome.failed or outcome.left_queued:
-        raise RuntimeError(f"sweep with {workers} workers: failed {outcome.failed}, left {outcome.left_queued}")
+        left = outcome.left_queued
+        raise RuntimeError(f"sweep with {workers} workers: failed {outcome.failed}, left {left}")
     return outcome.seconds
 
 
@@ -44,5 +45,3 @@ def bench(repeats: int) -> dict:
             "cached_rerun_s": target(median(cached), "<", 3.0),
         },
     }
-
-

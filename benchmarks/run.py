@@ -5,11 +5,11 @@ import json
 import os
 from pathlib import Path
 
-from benchmarks import experiments, pipeline
+from benchmarks import experiments, pipeline, serving
 from benchmarks.workspace import threads
 
 RESULTS = Path("benchmarks/results.json")
-SUITES = {"pipeline": pipeline.bench, "experiments": experiments.bench}
+SUITES = {"pipeline": pipeline.bench, "experiments": experiments.bench, "serving": serving.bench}
 
 
 def table(results: dict) -> str:

@@ -65,7 +65,9 @@ def test_every_stage_declares_the_code_it_runs():
         assert module == f"flights.stages.{name}", f"stage {name} runs {module}: name and module must match"
         declared = {dep for dep in stage["deps"] if isinstance(dep, str)}
         missing = code_of(module) - declared
-        assert not missing, f"stage '{name}' runs code it does not declare in dvc.yaml deps: {sorted(missing)}"
+        assert not missing, (
+            f"stage '{name}' runs code it does not declare in dvc.yaml deps: {sorted(missing)}"
+        )
         stale = {dep for dep in declared if dep.startswith("src/")} - code_of(module)
         assert not stale, f"stage '{name}' declares code it does not run: {sorted(stale)}"
 

@@ -39,9 +39,7 @@ def ran(output: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def experiment(
-    pipeline_repo: Repo, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Repo, str, str]:
+def experiment(pipeline_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
     """A clone of the pipeline repo with one experiment run on it: (repo, its name, its output)."""
     repo = clone_repo(pipeline_repo, tmp_path_factory.mktemp("experiment"))
     result = repo.dvc("exp", "run", "-S", "train.hgb.max_iter=20", "--name", "fewer-trees")
@@ -59,9 +57,7 @@ def test_the_experiment_has_its_own_metrics(experiment, pipeline_repo: Repo):
     repo, name, _ = experiment
     committed = json.loads((pipeline_repo.path / "metrics/evaluate.json").read_text())
     shown = json.loads(repo.dvc("exp", "show", "--json").stdout)
-    revs = [
-        rev for commit in shown for exp in commit.get("experiments") or [] for rev in exp["revs"]
-    ]
+    revs = [rev for commit in shown for exp in commit.get("experiments") or [] for rev in exp["revs"]]
     found = next(rev for rev in revs if rev.get("name") == name)
     metrics = found["data"]["metrics"]["metrics/evaluate.json"]["data"]
     params = found["data"]["params"]["params.yaml"]["data"]
@@ -88,9 +84,7 @@ def test_a_teammate_pulls_outputs_and_experiments_from_a_local_remote(experiment
 
     outside.run("git", "clone", "-q", "-b", "main", "origin.git", "teammate")
     teammate = Repo(tmp_path / "teammate", tool_env(tmp_path / "teammate"))
-    assert (
-        str(store) not in (teammate.path / ".dvc/config").read_text()
-    )  # no machine path committed
+    assert str(store) not in (teammate.path / ".dvc/config").read_text()  # no machine path committed
     teammate.dvc("remote", "add", "--local", "-d", "store", str(store))
     teammate.dvc("pull")
     outputs = ("data/split", "models/model.skops", "models/baseline.skops", "reports/index.html")

@@ -91,14 +91,18 @@ def batch_schema(carriers: list[str], origins: list[str]) -> pa.DataFrameSchema:
         if rule.ge is not None:
             checks.append(Check.in_range(rule.ge, rule.le))
         if rule.pattern:
-            checks.append(Check.str_matches(rule.pattern))
+            # the whole value, as pydantic does (re.match's '$' also matches before a final newline)
+            full = Check(lambda s, p=rule.pattern: s.str.fullmatch(p), name=f"str_matches('{rule.pattern}')")
+            checks.append(full)
         if rule.name in ("sched_dep_time", "sched_arr_time"):
             checks.append(Check(lambda s: s % 100 < 60, name="hhmm_minutes_below_60"))
         if rule.name == "carrier":
             checks.append(Check.isin(carriers, name="carrier_known_to_model"))
         if rule.name == "origin":
             checks.append(Check.isin(origins, name="origin_known_to_model"))
-        dtype = {int: "int64", float: "float64", str: str}[rule.kind]
+        if rule.kind is int:  # read as a number first, so 1.5 is refused rather than truncated to 1
+            checks.append(Check(lambda s: s % 1 == 0, name="whole_number"))
+        dtype = {int: "float64", float: "float64", str: str}[rule.kind]
         columns[rule.name] = pa.Column(
             dtype, checks, nullable=not rule.required, required=rule.required, coerce=True
         )
@@ -106,3 +110,8 @@ def batch_schema(carriers: list[str], origins: list[str]) -> pa.DataFrameSchema:
         lambda df: pd.to_datetime(df[["year", "month", "day"]], errors="coerce").notna(), name="is_a_date"
     )
     return pa.DataFrameSchema(columns, checks=[date_check], strict=False)
+
+
+def as_request_types(flights: pd.DataFrame) -> pd.DataFrame:
+    """Validated batch rows with the whole-number fields as integers again, as the HTTP path has them."""
+    return flights.astype({rule.name: "int64" for rule in FIELDS if rule.kind is int})

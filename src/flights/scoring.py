@@ -5,7 +5,7 @@ from sklearn.pipeline import Pipeline
 
 from flights.features import model_inputs
 from flights.modeling import known_categories
-from flights.requests import FIELDS, batch_schema
+from flights.requests import FIELDS, as_request_types, batch_schema
 from mlkit.config import ParamError
 from mlkit.validation import DataError, quarantine
 
@@ -31,6 +31,7 @@ def score_flights(
     columns = [c for c in REQUEST_COLUMNS if c in flights.columns]
     schema = batch_schema(categories["carrier"], categories["origin"])
     valid, rejected = quarantine(flights[columns], schema, "flights to score")
+    valid = as_request_types(valid)
     share = len(rejected) / len(flights) if len(flights) else 0.0
     if share > max_rejected_share:
         examples = rejected["reason"].head(3).tolist()

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Body, FastAPI, HTTPException
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from flights import paths
@@ -67,6 +69,12 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
 
     app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
     add_request_logging(app)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422 without the echoed input: a NaN or Infinity there cannot be encoded as JSON."""
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
 
     @app.get("/health")
     def health() -> dict:

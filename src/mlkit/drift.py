@@ -8,6 +8,7 @@ at the reference's quantiles (numbers) or its categories (text). Rules of thumb:
 import numpy as np
 import pandas as pd
 
+MIN_CATEGORY_SHARE = 0.01  # a category rarer in the reference joins the 'other' bin
 EPSILON = 1e-4  # share given to an empty bin, so the logarithm stays finite
 
 
@@ -19,15 +20,18 @@ def _shares(counts: np.ndarray) -> np.ndarray:
 def psi(reference: pd.Series, batch: pd.Series, bins: int) -> float:
     """Population stability index of `batch` against `reference`; missing values form their own bin."""
     if reference.dtype.kind in "ifub":
-        edges = np.unique(np.nanquantile(reference.to_numpy(dtype=float), np.linspace(0, 1, bins + 1)))
-        edges[0], edges[-1] = -np.inf, np.inf
+        # interior quantiles as upper bin edges: a point mass (precip 0) keeps a bin of its own
+        quantiles = np.linspace(0, 1, bins + 1)[1:-1]
+        edges = np.unique(np.nanquantile(reference.to_numpy(dtype=float), quantiles))
 
         def count(values: pd.Series) -> np.ndarray:
             numbers = values.to_numpy(dtype=float)
-            found = np.histogram(numbers[~np.isnan(numbers)], bins=edges)[0]
-            return np.append(found, np.isnan(numbers).sum())
+            present = ~np.isnan(numbers)
+            bin_of = np.searchsorted(edges, numbers[present], side="left")
+            return np.append(np.bincount(bin_of, minlength=len(edges) + 1), (~present).sum())
     else:
-        categories = sorted(reference.dropna().astype(str).unique())
+        shares = reference.dropna().astype(str).value_counts(normalize=True)
+        categories = sorted(shares[shares >= MIN_CATEGORY_SHARE].index)  # rarer ones share one bin
 
         def count(values: pd.Series) -> np.ndarray:
             text = values.astype("object").where(values.notna(), None)

@@ -1,6 +1,7 @@
 """Serving helpers: load exactly the model version that dvc.lock records, and log every request."""
 
 import logging
+import os
 import subprocess
 import time
 from collections.abc import Iterable
@@ -22,9 +23,10 @@ class ModelVersionError(RuntimeError):
 def locked_md5(lock: Path, output: Path) -> str:
     """The md5 that dvc.lock records for the stage output `output`."""
     stages = yaml.safe_load(Path(lock).read_text()).get("stages", {})
+    wanted = Path(output).resolve()
     for stage in stages.values():
         for out in stage.get("outs", []):
-            if Path(out["path"]) == Path(output):
+            if (Path(lock).parent / out["path"]).resolve() == wanted:  # relative to dvc.lock's folder
                 return out["md5"]
     raise ModelVersionError(f"{lock} records no output {output}: run `dvc repro` first")
 
@@ -43,11 +45,12 @@ def verified_model(path: Path, lock: Path, trusted: Iterable[str]) -> tuple[Any,
 
 
 def git_revision(folder: Path = Path()) -> str:
-    """The checked-out commit, read once at start-up (never written into a stage output)."""
+    """The checked-out commit, read once at start-up (never written into a stage output); where there is
+    no git checkout (a container image), the GIT_REVISION the image was built with."""
     result = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=False
     )
-    return result.stdout.strip() if result.returncode == 0 else "unknown"
+    return result.stdout.strip() if result.returncode == 0 else os.environ.get("GIT_REVISION", "unknown")
 
 
 def add_request_logging(app: FastAPI) -> None:

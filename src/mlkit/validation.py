@@ -108,6 +108,16 @@ def missing_values(frame: pd.DataFrame) -> dict[str, int]:
     return {column: int(n) for column, n in counts.items() if n}
 
 
+def _reasons(cases: pd.DataFrame) -> pd.Series:
+    """One text per failing row: 'column: check (got value)', joined; map(str) keeps a missing value
+    as 'nan' (pandas 3's astype(str) keeps it missing, and joining it fails)."""
+    text = (
+        cases["column"].astype("object").fillna("<row>").map(str) + ": " + cases["check"].map(str)
+        + " (got " + cases["failure_case"].map(str) + ")"
+    )  # fmt: skip
+    return text.groupby(cases["index"].astype("int64")).agg(lambda t: "; ".join(sorted(t)))
+
+
 def quarantine(
     frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -119,6 +129,12 @@ def quarantine(
         return schema.validate(frame, lazy=True), frame.iloc[:0].assign(reason=pd.Series(dtype="str"))
     except SchemaErrors as errors:
         cases = errors.failure_cases
+    uncoerced = cases["index"].notna() & cases["check"].map(str).str.startswith("coerce_dtype")
+    if uncoerced.any():  # a value of the wrong type: reject its row, then judge the others on their own
+        first = _reasons(cases[uncoerced])
+        valid, rejected = quarantine(frame.drop(index=first.index), schema, table)
+        first_rows = frame.loc[first.index].assign(reason=first.to_numpy())
+        return valid, pd.concat([first_rows, rejected]).sort_index()
     whole = cases[cases["index"].isna()]
     if len(whole):
         found = "; ".join(
@@ -126,12 +142,7 @@ def quarantine(
             for c, k, v in whole[["column", "check", "failure_case"]].itertuples(index=False)
         )
         raise DataError(f"table '{table}' cannot be scored: {found}")
-    cases = cases.assign(
-        row=cases["index"].astype("int64"),
-        text=cases["column"].fillna("<row>").astype(str) + ": " + cases["check"].astype(str)
-        + " (got " + cases["failure_case"].astype(str) + ")",
-    )  # fmt: skip
-    reasons = cases.sort_values(["row", "text"]).groupby("row")["text"].agg("; ".join)
+    reasons = _reasons(cases)
     rejected = frame.loc[reasons.index].assign(reason=reasons.to_numpy())
     valid = schema.validate(frame.drop(index=reasons.index))
     return valid, rejected

@@ -1,0 +1,114 @@
+"""The lean single-flight path gives exactly the saved Pipeline's answers, on real flights.
+
+The rows are the session repo's own data, validated as the service validates them (pydantic `Flight`,
+then `model_dump`), and chosen to cover what the lean code computes by hand: missing tail numbers,
+destinations without airport data, missing weather, overnight arrivals, both daylight-saving switches
+and destinations that keep standard time all year.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_limits
+
+from conftest import Repo
+from flights.features import model_inputs
+from flights.lean import LeanScorer
+from flights.modeling import TRUSTED_TYPES, build_pipeline
+from flights.requests import Flight
+from mlkit.persistence import load_model
+from mlkit.runtime import THREADS
+
+pytestmark = pytest.mark.slow
+
+UNSEEN_DESTS = ["SJU", "BQN", "STT", "PSE"]  # no row in the airports table
+DST_DATES = [(3, 9), (3, 10), (3, 11), (11, 2), (11, 3), (11, 4)]  # 2013's switches: Mar 10, Nov 3
+
+
+@pytest.fixture(autouse=True, scope="module")
+def pinned_threads():
+    with threadpool_limits(limits=THREADS):
+        yield
+
+
+@pytest.fixture(scope="module")
+def model(pipeline_repo: Repo):
+    return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
+
+
+@pytest.fixture(scope="module")
+def flights(pipeline_repo: Repo) -> pd.DataFrame:
+    """A few hundred real flights of the test months plus the special cases, each case present."""
+    root: Path = pipeline_repo.path
+    test = pd.read_parquet(root / "data/split/test.parquet")
+    prepared = pd.read_parquet(root / "data/prepared/flights.parquet")
+    cases = {
+        "sample": test.sample(n=300, random_state=0),
+        "no tailnum": test[test["tailnum"].isna()],
+        "unseen dest": test[test["dest"].isin(UNSEEN_DESTS)],
+        "SJU": test[test["dest"] == "SJU"],
+        "missing weather": test[test["temp"].isna()],
+        "overnight": test[test["sched_arr_time"] < test["sched_dep_time"]],
+        "no daylight saving at dest": test[test["dest_dst"] == "N"],  # PHX, HNL
+        **{
+            f"2013-{month:02d}-{day:02d}": prepared[(prepared["month"] == month) & (prepared["day"] == day)]
+            for month, day in DST_DATES
+        },
+    }
+    empty = [name for name, rows in cases.items() if rows.empty]
+    assert not empty, f"the session's sample lacks rows for {empty}"
+    return pd.concat(cases.values(), ignore_index=True)
+
+
+def as_requests(frame: pd.DataFrame) -> list[dict]:
+    """What the service hands the lean path: each row validated by the request model, then dumped."""
+    inputs = frame[model_inputs(weather=True)].astype(object)
+    records = inputs.where(inputs.notna(), None).to_dict("records")
+    return [Flight.model_validate(record).model_dump() for record in records]
+
+
+def test_lean_probabilities_equal_the_pipeline(model, flights):
+    expected = model.predict_proba(flights[model_inputs(weather=True)])[:, 1]
+    lean = LeanScorer(model).predict_proba(as_requests(flights))
+    assert lean.shape == expected.shape
+    assert np.array_equal(lean, expected), f"max abs diff {np.max(np.abs(lean - expected))}"
+
+
+def test_lean_features_equal_the_pipeline_features(model, flights):
+    """Feature by feature, so a difference is found where it starts (NaN in the same places)."""
+    expected = model[:-1].transform(flights[model_inputs(weather=True)])
+    scorer = LeanScorer(model)
+    lean = np.array([scorer.features(flight) for flight in as_requests(flights)])
+    names = model[:-1].get_feature_names_out()
+    for column, name in enumerate(names):
+        assert np.array_equal(lean[:, column], expected[:, column], equal_nan=True), name
+
+
+def test_one_flight_at_a_time_equals_the_pipeline_on_a_one_row_frame(model, flights):
+    """The service's single-flight case: one dict against a one-row DataFrame."""
+    scorer = LeanScorer(model)
+    some = flights.groupby("dest", sort=True).head(1).head(20)
+    for request, (_, row) in zip(as_requests(some), some.iterrows(), strict=True):
+        one_row = row.to_frame().T[model_inputs(weather=True)].infer_objects()
+        assert scorer.predict_proba([request])[0] == model.predict_proba(one_row)[0, 1], request
+
+
+def test_dst_switch_days_get_the_pipeline_block_minutes(model, flights):
+    """The day of each switch and the days around it compute the destination offset the same way."""
+    days = flights[[(m, d) in DST_DATES for m, d in zip(flights["month"], flights["day"], strict=True)]]
+    position = list(model[:-1].get_feature_names_out()).index("block_minutes")
+    expected = model[:-1].transform(days[model_inputs(weather=True)])[:, position]
+    scorer = LeanScorer(model)
+    lean = np.array([scorer.features(f)[position] for f in as_requests(days)])
+    assert np.array_equal(lean, expected, equal_nan=True)
+
+
+def test_lean_path_refuses_a_model_family_it_does_not_serve(pipeline_repo: Repo):
+    fit = pd.read_parquet(pipeline_repo.path / "data/split/fit.parquet").sample(n=2000, random_state=0)
+    params = pipeline_repo.params()
+    logreg = build_pipeline(params["train"] | {"model": "logreg"}, params["features"])
+    logreg.fit(fit, fit["disrupted"])
+    with pytest.raises(TypeError, match="HistGradientBoosting"):
+        LeanScorer(logreg)

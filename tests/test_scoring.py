@@ -1,0 +1,291 @@
+"""Batch scoring: the request rules row by row, a quarantine that never loses a row, and the
+`make predict` command and the `score` stage end to end in the session's reproduced repo.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from pydantic import ValidationError
+from threadpoolctl import threadpool_limits
+
+from conftest import Repo
+from flights.features import model_inputs
+from flights.modeling import TRUSTED_TYPES
+from flights.predict import read_flights
+from flights.requests import Flight
+from flights.scoring import REQUEST_COLUMNS, score_flights
+from mlkit.persistence import load_model
+from mlkit.runtime import THREADS
+from mlkit.validation import DataError
+
+pytestmark = pytest.mark.slow
+
+VERSION = "test-version"
+ROWS = 200
+
+
+@pytest.fixture(autouse=True, scope="module")
+def pinned_threads():
+    with threadpool_limits(limits=THREADS):
+        yield
+
+
+@pytest.fixture(scope="module")
+def model(pipeline_repo: Repo):
+    return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
+
+
+@pytest.fixture(scope="module")
+def threshold(pipeline_repo: Repo) -> float:
+    return json.loads((pipeline_repo.path / "metrics/train.json").read_text())["threshold"]
+
+
+@pytest.fixture(scope="module")
+def prepared(pipeline_repo: Repo) -> pd.DataFrame:
+    return pd.read_parquet(pipeline_repo.path / "data/prepared/flights.parquet")
+
+
+@pytest.fixture
+def flights(prepared: pd.DataFrame) -> pd.DataFrame:
+    """Real December flights with every column of the prepared table (a user's file has extras too)."""
+    december = prepared[prepared["month"] == 12]
+    return december.sample(n=ROWS, random_state=0).reset_index(drop=True)
+
+
+def locked_model_md5(root: Path) -> str:
+    """The md5 dvc.lock records for models/model.skops, read independently of mlkit.serving."""
+    stages = yaml.safe_load((root / "dvc.lock").read_text())["stages"]
+    [md5] = [
+        o["md5"] for s in stages.values() for o in s.get("outs", []) if o["path"] == "models/model.skops"
+    ]
+    return md5
+
+
+def score(frame, model, threshold, limit=0.5):
+    return score_flights(frame, model, VERSION, threshold, limit)
+
+
+def broken(frame: pd.DataFrame, row: int, change: dict) -> pd.DataFrame:
+    """A copy with `change` written into one row; a column that cannot hold a value becomes object."""
+    frame = frame.copy()
+    for column, value in change.items():
+        try:
+            frame.loc[row, column] = value
+        except (TypeError, ValueError):
+            frame[column] = frame[column].astype(object)
+            frame.loc[row, column] = value
+    return frame
+
+
+def reason_fragments(reason: str) -> list[str]:
+    return reason.split("; ")
+
+
+def test_a_clean_batch_is_scored_whole_with_the_pipeline(flights, model, threshold):
+    scored, rejected, summary = score(flights, model, threshold)
+    assert len(rejected) == 0 and len(scored) == len(flights)
+    expected = model.predict_proba(flights[model_inputs(weather=True)])[:, 1]
+    assert np.array_equal(scored["probability"].to_numpy(), expected)
+    assert (scored["model_version"] == VERSION).all()
+    assert (scored["disrupted"] == (scored["probability"] >= threshold)).all()
+    assert summary | {"mean_probability": None, "flagged_share": None} == {
+        "rows": ROWS, "scored": ROWS, "rejected": 0, "rejected_share": 0.0, "threshold": threshold,
+        "model_version": VERSION, "mean_probability": None, "flagged_share": None,
+    }  # fmt: skip
+
+
+BAD_ROWS = {
+    "carrier-not-a-code": ({"carrier": "U"}, "carrier", "str_matches"),
+    "unknown-carrier": ({"carrier": "ZZ"}, "carrier", "isin"),
+    "origin-not-trained": ({"origin": "BOS"}, "origin", "isin"),
+    "month-13": ({"month": 13}, "month", "in_range"),
+    "minutes-over-59": ({"sched_dep_time": 575}, "sched_dep_time", "hhmm_minutes_below_60"),
+    "not-a-date": ({"month": 2, "day": 30}, "day", "is_a_date"),
+    "lowercase-dest": ({"dest": "iah"}, "dest", "str_matches"),
+    "weather-out-of-range": ({"temp": 500.0}, "temp", "in_range"),
+    "flight-zero": ({"flight": 0}, "flight", "in_range"),
+}
+
+
+@pytest.mark.parametrize("change, column, rule", BAD_ROWS.values(), ids=BAD_ROWS.keys())
+def test_a_row_breaking_a_rule_is_quarantined_with_its_reason(
+    flights, model, threshold, change, column, rule
+):
+    frame = broken(flights, 7, change)
+    scored, rejected, summary = score(frame, model, threshold)
+    assert len(scored) + len(rejected) == len(frame)
+    assert rejected.index.tolist() == [7]
+    [reason] = rejected["reason"].tolist()
+    assert any(f.startswith(f"{column}: {rule}") for f in reason_fragments(reason)), reason
+    assert 7 not in scored.index
+    assert summary["rejected"] == 1 and summary["scored"] == ROWS - 1
+    for name, value in change.items():  # the quarantine keeps the row as it came
+        assert rejected.loc[7, name] == value
+
+
+def test_many_bad_rows_are_all_accounted_for(flights, model, threshold):
+    frame = flights
+    for row, (change, _, _) in enumerate(BAD_ROWS.values()):
+        frame = broken(frame, 10 * row, change)
+    scored, rejected, summary = score(frame, model, threshold)
+    assert sorted(rejected.index) == [10 * row for row in range(len(BAD_ROWS))]
+    assert sorted([*scored.index, *rejected.index]) == list(range(ROWS))
+    assert summary["rejected_share"] == len(BAD_ROWS) / ROWS
+    clean = frame.drop(index=rejected.index)
+    expected = model.predict_proba(clean[model_inputs(weather=True)])[:, 1]
+    assert np.array_equal(scored["probability"].to_numpy(), expected)
+
+
+def csv_round_trip(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    frame.to_csv(path, index=False)
+    return read_flights(path)
+
+
+@pytest.mark.parametrize("column, value", [("flight", "abc"), ("month", "x"), ("temp", "warm")])
+def test_a_non_numeric_value_in_a_csv_quarantines_its_row(flights, model, threshold, tmp_path, column, value):
+    frame = csv_round_trip(broken(flights, 5, {column: value}), tmp_path / "flights.csv")
+    scored, rejected, _ = score(frame, model, threshold)
+    assert rejected.index.tolist() == [5]
+    assert column in rejected.loc[5, "reason"]
+    assert len(scored) == ROWS - 1
+
+
+@pytest.mark.parametrize("column", ["flight", "carrier", "sched_dep_time"])
+def test_an_empty_required_value_in_a_csv_quarantines_its_row(flights, model, threshold, tmp_path, column):
+    frame = csv_round_trip(broken(flights, 5, {column: None}), tmp_path / "flights.csv")
+    _, rejected, _ = score(frame, model, threshold)
+    assert rejected.index.tolist() == [5]
+    assert column in rejected.loc[5, "reason"]
+
+
+def test_too_many_rejected_rows_stop_the_run_with_the_share(flights, model, threshold):
+    frame = broken(broken(broken(flights, 1, {"month": 13}), 2, {"carrier": "U"}), 3, {"origin": "BOS"})
+    with pytest.raises(DataError, match=re.escape("3 of 200 rows (1.5%)")) as error:
+        score(frame, model, threshold, limit=0.01)
+    assert "score.max_rejected_share = 0.01" in str(error.value)
+
+
+def test_a_share_at_the_limit_is_allowed(flights, model, threshold):
+    frame = broken(broken(flights, 1, {"month": 13}), 2, {"carrier": "U"})
+    _, rejected, summary = score(frame, model, threshold, limit=0.01)  # 2 of 200 = 1%
+    assert len(rejected) == 2 and summary["rejected_share"] == 0.01
+
+
+@pytest.mark.parametrize("column", ["dest", "sched_dep_time", "carrier", "day"])
+def test_a_file_without_a_required_column_is_refused_naming_it(flights, model, threshold, column):
+    with pytest.raises(DataError, match=rf"\b{column}\b"):
+        score(flights.drop(columns=[column]), model, threshold)
+
+
+def test_optional_columns_may_be_absent(flights, model, threshold):
+    optional = ["tailnum", "temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip",
+                "pressure", "visib"]  # fmt: skip
+    scored, rejected, _ = score(flights.drop(columns=optional), model, threshold)
+    assert len(rejected) == 0
+    expected = model.predict_proba(flights[model_inputs(weather=True)].assign(**dict.fromkeys(optional)))
+    assert np.array_equal(scored["probability"].to_numpy(), expected[:, 1])
+
+
+def request_of(row: pd.Series) -> dict:
+    record = row[REQUEST_COLUMNS].astype(object)
+    return record.where(record.notna(), None).to_dict()
+
+
+AGREEMENT = {
+    "carrier-not-a-code": {"carrier": "U"},
+    "month-13": {"month": 13},
+    "day-0": {"day": 0},
+    "arrival-2360": {"sched_arr_time": 2360},
+    "lowercase-tailnum": {"tailnum": "n123"},
+    "cold-beyond-range": {"temp": -100.0},
+    "not-a-leap-year": {"month": 2, "day": 29},
+    "valid-row": {},
+    "fractional-flight": {"flight": 1.5},
+    "newline-after-code": {"dest": "IAH\n"},
+}
+
+
+@pytest.mark.parametrize("change", AGREEMENT.values(), ids=AGREEMENT.keys())
+def test_batch_and_http_rules_reject_the_same_values(flights, model, threshold, change):
+    """requests.py promises one set of rules for both paths."""
+    frame = broken(flights.head(3), 1, change)
+    try:
+        Flight.model_validate(request_of(frame.loc[1]))
+        http_rejects = False
+    except ValidationError:
+        http_rejects = True
+    _, rejected, _ = score(frame, model, threshold, limit=1.0)
+    assert (1 in rejected.index) == http_rejects, f"HTTP rejects: {http_rejects}; batch: {rejected}"
+
+
+# --- `make predict` and the `score` stage, in the session's reproduced repo -----------------------
+
+
+def predict_cli(repo: Repo, source: Path, target: Path) -> subprocess.CompletedProcess:
+    """`python -m flights.predict` as `make predict` runs it, from the repo's root and code."""
+    return subprocess.run(
+        [sys.executable, "-m", "flights.predict", str(source), str(target)],
+        cwd=repo.path, env=repo.env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_predict_command_scores_a_file_and_quarantines_bad_rows(
+    pipeline_repo, flights, model, tmp_path, suffix
+):
+    frame = broken(broken(flights, 4, {"carrier": "U"}), 9, {"sched_dep_time": 575})
+    source, target = tmp_path / f"flights{suffix}", tmp_path / f"scored{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(source, index=False)
+    else:
+        frame.to_parquet(source, index=False)
+    result = predict_cli(pipeline_repo, source, target)
+    assert result.returncode == 0, result.stderr
+    version = locked_model_md5(pipeline_repo.path)
+    assert f"scored {ROWS - 2} flights with model {version}; rejected 2" in result.stdout
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    scored = read(target)
+    assert len(scored) == ROWS - 2
+    assert scored["probability"].between(0, 1).all() and scored["probability"].notna().all()
+    assert (scored["model_version"] == version).all()
+    expected = model.predict_proba(frame.drop(index=[4, 9])[model_inputs(weather=True)])[:, 1]
+    assert np.allclose(scored["probability"], expected, rtol=1e-5, atol=0)  # CSV keeps 6 digits
+    quarantine = read(tmp_path / f"scored.quarantine{suffix}")
+    assert quarantine["flight"].tolist() == frame.loc[[4, 9], "flight"].tolist()
+    assert "carrier: str_matches" in quarantine["reason"].iloc[0]
+    assert "sched_dep_time: hhmm_minutes_below_60" in quarantine["reason"].iloc[1]
+    assert pipeline_repo.run("git", "status", "--porcelain").stdout == ""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_predict_command_fails_clearly_for_a_missing_file(pipeline_repo, tmp_path, suffix):
+    source, target = tmp_path / f"absent{suffix}", tmp_path / f"scored{suffix}"
+    result = predict_cli(pipeline_repo, source, target)
+    assert result.returncode == 1
+    assert f"{source} does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+
+
+def test_score_stage_output_carries_the_locked_model_version(pipeline_repo):
+    root = pipeline_repo.path
+    version = locked_model_md5(root)
+    scored = pd.read_parquet(root / "data/scored/scored.parquet")
+    rejected = pd.read_parquet(root / "data/scored/quarantine.parquet")
+    summary = json.loads((root / "metrics/score.json").read_text())
+    assert len(scored) > 0
+    assert (scored["model_version"] == version).all()
+    assert summary["model_version"] == version
+    assert summary["scored"] == len(scored) and summary["rejected"] == len(rejected)
+    assert summary["rows"] == len(scored) + len(rejected)
+    prepared = pd.read_parquet(root / "data/prepared/flights.parquet")
+    latest = prepared["month"].max()
+    assert summary["rows"] == int((prepared["month"] == latest).sum())
+    assert scored["probability"].between(0, 1).all()

@@ -1,0 +1,407 @@
+"""The HTTP service for real: uvicorn on a loopback port, serving the session's reproduced model.
+
+The server runs the fixture repo's own code and files (cwd and PYTHONPATH are the repo's), so the
+tests hold on a fresh CI machine where the working tree has no model. Bad inputs must get a 4xx
+that names the field, never a 500, and the process must keep serving after them.
+"""
+
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from threadpoolctl import threadpool_limits
+
+from conftest import Repo
+from flights.features import model_inputs
+from flights.modeling import TRUSTED_TYPES
+from flights.service import EXAMPLE, create_app
+from mlkit.persistence import load_model
+from mlkit.runtime import THREADS
+from mlkit.serving import ModelVersionError
+
+pytestmark = pytest.mark.slow
+
+MAX_FLIGHTS = 5  # small, so that "too many flights" is cheap to send
+START_TIMEOUT = 120  # seconds: imports and loading the model take several seconds on a busy machine
+FLIGHT = EXAMPLE["flights"][0]
+SERVICE_FILES = ("params.yaml", "dvc.lock", "models", "metrics")  # what the Dockerfile copies
+JSON = {"content-type": "application/json"}
+
+
+def free_port() -> int:
+    with socket.socket() as handle:
+        handle.bind(("127.0.0.1", 0))
+        return handle.getsockname()[1]
+
+
+def locked_model_md5(root: Path) -> str:
+    """The md5 dvc.lock records for models/model.skops, read independently of mlkit.serving."""
+    stages = yaml.safe_load((root / "dvc.lock").read_text())["stages"]
+    found = [
+        o["md5"] for s in stages.values() for o in s.get("outs", []) if o["path"] == "models/model.skops"
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-5000:]
+
+
+def start_server(root: Path, env: dict, log: Path, max_flights: int | None = None) -> Server:
+    """uvicorn in a child process on a free loopback port; returns once /health answers."""
+    port = free_port()
+    # `Path()` with cwd=root, as `make serve` runs; a root elsewhere is tested further down.
+    code = (
+        "import uvicorn; from pathlib import Path; from flights.service import create_app; "
+        "from mlkit.runtime import pin_threads; pin_threads(); "  # as `make serve` does
+        f"uvicorn.run(create_app(Path(), max_flights={max_flights!r}), "
+        f"host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited {process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=2, trust_env=False).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise AssertionError(f"the server did not answer /health in {START_TIMEOUT}s:\n{server.output()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def pinned_threads():
+    """Predict in this process with the stages' thread count: spinning OpenMP threads are slow on a
+    busy machine."""
+    with threadpool_limits(limits=THREADS):
+        yield
+
+
+@pytest.fixture(scope="module")
+def server(pipeline_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("service") / "uvicorn.log"
+    running = start_server(pipeline_repo.path, pipeline_repo.env, log, max_flights=MAX_FLIGHTS)
+    yield running
+    stop(running.process)
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:  # no proxy
+        yield http
+
+
+def predict(client: httpx.Client, *flights: dict) -> httpx.Response:
+    return client.post("/predict", json={"flights": list(flights)})
+
+
+def problem(response: httpx.Response) -> str:
+    """Every location and message of an error answer, as one text to search for a field's name."""
+    detail = response.json()["detail"]
+    if isinstance(detail, str):
+        return detail
+    return " | ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in detail)
+
+
+def request_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as the JSON a client sends: missing values as null, numbers as plain Python numbers."""
+    inputs = frame[model_inputs(weather=True)]
+    return json.loads(inputs.to_json(orient="records", double_precision=15))
+
+
+# --- the happy path --------------------------------------------------------------------------------
+
+
+def test_predict_answers_a_probability_with_the_locked_model_version(client, pipeline_repo):
+    response = predict(client, FLIGHT)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model_version"] == locked_model_md5(pipeline_repo.path)
+    threshold = json.loads((pipeline_repo.path / "metrics/train.json").read_text())["threshold"]
+    assert body["threshold"] == threshold
+    [prediction] = body["predictions"]
+    assert 0.0 <= prediction["probability"] <= 1.0
+    assert isinstance(prediction["disrupted"], bool)
+    assert prediction["disrupted"] == (prediction["probability"] >= threshold)
+
+
+def test_answers_equal_the_saved_pipeline_on_real_flights(client, pipeline_repo):
+    """The lean HTTP path gives bit for bit the Pipeline's probabilities, through JSON and back."""
+    test = pd.read_parquet(pipeline_repo.path / "data/split/test.parquet")
+    records = request_records(test.sample(n=60, random_state=1))
+    model = load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
+    expected = model.predict_proba(pd.DataFrame(records))[:, 1]
+    answered = []
+    for start in range(0, len(records), MAX_FLIGHTS):
+        response = predict(client, *records[start : start + MAX_FLIGHTS])
+        assert response.status_code == 200, response.text
+        answered += [p["probability"] for p in response.json()["predictions"]]
+    assert np.array_equal(np.array(answered), expected)
+
+
+def test_model_endpoint_tells_version_revision_and_metrics(client, pipeline_repo):
+    response = client.get("/model")
+    assert response.status_code == 200
+    info = response.json()
+    assert info["version"] == locked_model_md5(pipeline_repo.path)
+    head = pipeline_repo.run("git", "rev-parse", "HEAD").stdout.strip()
+    assert info["git_revision"] == head
+    evaluation = json.loads((pipeline_repo.path / "metrics/evaluate.json").read_text())
+    for section in ("model", "baseline", "lift"):
+        assert info["metrics"][section] == evaluation[section]
+        assert {"roc_auc", "average_precision", "log_loss", "brier"} <= set(info["metrics"][section])
+    assert info["max_flights"] == MAX_FLIGHTS
+    assert info["card"] == json.loads((pipeline_repo.path / "models/model_card.json").read_text())
+
+
+def test_health_docs_and_openapi_answer(client, pipeline_repo):
+    health = client.get("/health")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "model_version": locked_model_md5(pipeline_repo.path)}
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    spec = client.get("/openapi.json")
+    assert spec.status_code == 200
+    schema = spec.json()
+    assert "/predict" in schema["paths"]
+    fields = schema["components"]["schemas"]["Flight"]["properties"]
+    assert set(model_inputs(weather=True)) <= set(fields)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"dest": "SJU"}, {"dest": "BQN"}, {"dest": "STT"}, {"dest": "PSE"}, {"tailnum": "N999ZZ"},
+     {"tailnum": None}, {"temp": None, "visib": None}],
+    ids=["SJU", "BQN", "STT", "PSE", "unseen-tailnum", "no-tailnum", "missing-weather"],
+)  # fmt: skip
+def test_valid_but_unseen_values_are_answered(client, change):
+    response = predict(client, FLIGHT | change)
+    assert response.status_code == 200, response.text
+    probability = response.json()["predictions"][0]["probability"]
+    assert 0.0 <= probability <= 1.0
+
+
+def test_optional_fields_may_be_left_out(client):
+    required = {k: v for k, v in FLIGHT.items() if k not in ("tailnum", "temp", "dewp", "humid",
+                "wind_dir", "wind_speed", "precip", "pressure", "visib")}  # fmt: skip
+    response = predict(client, required)
+    assert response.status_code == 200, response.text
+
+
+# --- bad inputs: a 4xx naming the field, never a 500 -----------------------------------------------
+
+BAD_FLIGHTS = {
+    "wrong-type": ({"flight": "abc"}, "flight"),
+    "carrier-not-a-code": ({"carrier": "U"}, "carrier"),
+    "unknown-carrier": ({"carrier": "ZZ"}, "carrier"),
+    "origin-not-trained": ({"origin": "BOS"}, "origin"),
+    "not-a-date": ({"year": 2013, "month": 2, "day": 30}, "day"),
+    "minutes-over-59": ({"sched_dep_time": 575}, "sched_dep_time"),
+    "month-13": ({"month": 13}, "month"),
+    "extra-field": ({"gate": "C71"}, "gate"),
+    "lowercase-dest": ({"dest": "iah"}, "dest"),
+    "weather-out-of-range": ({"temp": 500.0}, "temp"),
+}
+
+
+@pytest.mark.parametrize("change, field", BAD_FLIGHTS.values(), ids=BAD_FLIGHTS.keys())
+def test_bad_flight_gets_a_4xx_naming_the_field(client, change, field):
+    response = predict(client, FLIGHT, FLIGHT | change)
+    assert 400 <= response.status_code < 500, response.text
+    text = problem(response)
+    assert field in text, text
+    assert "flights.1" in text, f"the error should point at the second flight: {text}"
+
+
+def test_missing_required_field_is_named(client):
+    response = predict(client, {k: v for k, v in FLIGHT.items() if k != "dest"})
+    assert response.status_code == 422
+    assert "dest" in problem(response)
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [({"flights": []}, "flights"), ({"flights": [FLIGHT] * (MAX_FLIGHTS + 1)}, "flights"),
+     ({"flight": FLIGHT}, "flights"), ([FLIGHT], "body"), ({"flights": "UA1545"}, "flights")],
+    ids=["empty-list", "more-than-max", "misnamed-key", "bare-list", "not-a-list"],
+)  # fmt: skip
+def test_bad_request_shape_gets_a_4xx_naming_the_field(client, body, field):
+    response = client.post("/predict", json=body)
+    assert 400 <= response.status_code < 500, response.text
+    assert field in problem(response)
+
+
+def test_too_many_flights_names_the_maximum(client):
+    response = client.post("/predict", json={"flights": [FLIGHT] * (MAX_FLIGHTS + 1)})
+    assert response.status_code == 422
+    assert f"maximum {MAX_FLIGHTS}" in problem(response)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"flights": [', b"not json at all", b"\xff\xfe", b""],
+    ids=["truncated", "text", "not-utf8", "empty"],
+)
+def test_malformed_json_gets_a_4xx(client, body):
+    response = client.post("/predict", content=body, headers=JSON)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_number_gets_a_4xx(server, literal):
+    body = json.dumps({"flights": [FLIGHT | {"temp": 0.0}]}).replace('"temp": 0.0', f'"temp": {literal}')
+    # A connection of its own: uvicorn closes the connection after a 500, which a shared pool may reuse.
+    response = httpx.post(f"{server.url}/predict", content=body, headers=JSON, timeout=30, trust_env=False)
+    assert response.status_code == 422, response.text
+    assert "temp" in problem(response)
+
+
+def test_keeps_serving_after_bad_requests(server):
+    """Bad requests, including one that currently ends in a 500 (NaN), leave the process serving."""
+    bad = [json.dumps({"flights": [FLIGHT | change]}).encode() for change, _ in BAD_FLIGHTS.values()]
+    nan = json.dumps({"flights": [FLIGHT]}).replace('"temp": 35.1', '"temp": NaN').encode()
+    for body in [*bad, b"{", nan]:
+        with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:  # own connection
+            status = http.post("/predict", content=body, headers=JSON).status_code
+        assert status < 500 or body == nan, body
+    assert server.process.poll() is None, server.output()
+    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:
+        assert http.get("/health").status_code == 200
+        assert predict(http, FLIGHT).status_code == 200
+
+
+def test_schemathesis_finds_no_server_error(server, tmp_path):
+    """Property-based requests generated from the service's own OpenAPI document: never a 500.
+
+    Also checked: answers match their documented schema and content type, and schema-invalid data
+    is rejected. Not checked: that every schema-valid request is accepted (the schema does not list
+    the trained carriers and origins nor the maximum number of flights) and undocumented status
+    codes (a body that is not UTF-8 gets Starlette's 400).
+    """
+    if importlib.util.find_spec("schemathesis") is None:
+        pytest.skip("schemathesis is not installed (it is a dev dependency of requirements.lock)")
+    checks = "not_a_server_error,response_schema_conformance,content_type_conformance,negative_data_rejection"
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", f"{server.url}/openapi.json", "--checks", checks,
+        "--max-examples", "50", "--seed", "2013", "--workers", "1", "--request-timeout", "30",
+    ]  # fmt: skip
+    env = os.environ | {"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+    assert server.process.poll() is None, server.output()
+
+
+# --- refusing a model file that dvc.lock does not record -------------------------------------------
+
+
+@pytest.fixture
+def service_copy(pipeline_repo: Repo, tmp_path: Path) -> Path:
+    """Only the files the Docker image holds: params, dvc.lock, models and metrics (no git, no data)."""
+    root = tmp_path / "service"
+    for name in SERVICE_FILES:
+        source = pipeline_repo.path / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, root / name)
+    return root
+
+
+def tamper(model: Path) -> None:
+    """Append a byte to a private copy (written anew, so a link into a cache is never modified)."""
+    data = model.read_bytes() + b"\0"
+    model.unlink()
+    model.write_bytes(data)
+
+
+def test_service_starts_from_the_docker_image_files_alone(service_copy, monkeypatch):
+    monkeypatch.chdir(service_copy)
+    app = create_app(Path())
+    assert {"/health", "/model", "/predict"} <= {route.path for route in app.routes}
+    assert app.version == locked_model_md5(service_copy)
+
+
+def test_create_app_accepts_a_root_other_than_the_working_directory(service_copy):
+    app = create_app(service_copy)
+    assert app.version == locked_model_md5(service_copy)
+
+
+def test_create_app_refuses_a_model_that_dvc_lock_does_not_record(service_copy, monkeypatch):
+    monkeypatch.chdir(service_copy)
+    tamper(service_copy / "models/model.skops")
+    with pytest.raises(ModelVersionError, match=r"has md5 \w+ but dvc.lock records \w+"):
+        create_app(Path())
+
+
+def test_create_app_refuses_a_missing_model(service_copy, monkeypatch):
+    monkeypatch.chdir(service_copy)
+    (service_copy / "models/model.skops").unlink()
+    with pytest.raises(ModelVersionError, match="does not exist"):
+        create_app(Path())
+
+
+def test_server_process_exits_without_serving_a_tampered_model(service_copy, pipeline_repo):
+    tamper(service_copy / "models/model.skops")
+    port = free_port()
+    env = pipeline_repo.env | {"HOST": "127.0.0.1", "PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flights.service"],
+        cwd=service_copy,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = False
+    deadline = time.monotonic() + START_TIMEOUT
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1, trust_env=False)
+            served = True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    output = process.stdout.read()
+    assert not served, "the service answered with a model that dvc.lock does not record"
+    assert process.returncode not in (None, 0), output
+    assert "ModelVersionError" in output and "dvc checkout" in output, output
