@@ -27,7 +27,7 @@ def _sweep(repo, values: list[int], workers: int) -> float:
 def bench(repeats: int) -> dict:
     repo = scratch_repo("experiments")
     run(["dvc", "repro"], repo)
-    run(["git", "commit", "-qam", "reproduced"], repo)
+    run(["git", "commit", "-q", "--allow-empty", "-am", "reproduced"], repo)
     one, two, cached = [], [], []
     for attempt in range(repeats):
         # Distinct values per run, so that no experiment is restored from the run-cache.

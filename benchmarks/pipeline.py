@@ -3,7 +3,7 @@
 from benchmarks.workspace import median, run, scratch_repo, target
 
 DATA_STAGES = ["ingest", "validate", "prepare", "explore"]
-MODEL_STAGES = ["split", "baseline", "train", "evaluate", "report"]
+MODEL_STAGES = ["split", "baseline", "train", "evaluate", "score", "monitor", "report"]
 TARGETS = {"noop_repro_s": 1.0, "data_stages_dvc_s": 15.0, "dvc_overhead_s": 2.0, "full_pipeline_dvc_s": 45.0}
 
 

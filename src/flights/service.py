@@ -77,15 +77,15 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
 
     @app.get("/health")
-    def health() -> dict:
+    async def health() -> dict:
         return {"status": "ok", "model_version": version}
 
     @app.get("/model")
-    def model_info() -> dict:
+    async def model_info() -> dict:
         return info
 
     @app.post("/predict", response_model=PredictResponse)
-    def predict(request: Annotated[FlightsRequest, Body(openapi_examples={"one": {"value": EXAMPLE}})]):
+    async def predict(request: Annotated[FlightsRequest, Body(openapi_examples={"one": {"value": EXAMPLE}})]):
         if len(request.flights) > max_flights:
             raise _invalid(
                 ["flights"], f"{len(request.flights)} flights, more than the maximum {max_flights}"

@@ -67,11 +67,26 @@ def queue_status() -> dict[str, str]:
     return status
 
 
+def active_workers() -> int:
+    """How many queue workers are alive, from `dvc queue status`'s last line."""
+    for line in _dvc("queue", "status").stdout.splitlines():
+        if line.startswith("Worker status:"):
+            return int(line.split(":")[1].split()[0])
+    return 0
+
+
 def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOutcome:
-    """Start `workers` workers and wait, polling gently, until the queue drains or time runs out."""
+    """Start `workers` workers and wait, polling gently, until the queue drains or time runs out.
+
+    Workers left from an earlier run are waited for first: a worker still shutting down would take
+    the new tasks alone. Workers exit by themselves once the queue is empty; only on a timeout are the
+    unfinished experiments killed and the workers stopped.
+    """
     start = time.monotonic()
-    _dvc("queue", "start", "--jobs", str(workers))
     deadline = start + timeout_seconds
+    while active_workers() and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+    _dvc("queue", "start", "--jobs", str(workers))
     pending = set(names)
     status: dict[str, str] = {}
     while time.monotonic() < deadline:
@@ -82,7 +97,7 @@ def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOu
     left = sorted(name for name, s in status.items() if s not in ("Success", "Failed"))
     if left:
         _dvc("queue", "kill", *left, check=False)
-    _dvc("queue", "stop", check=False)
+        _dvc("queue", "stop", check=False)
     return SweepOutcome(
         finished=sorted(n for n, s in status.items() if s == "Success"),
         failed=sorted(n for n, s in status.items() if s == "Failed"),

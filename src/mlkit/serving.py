@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mlkit.persistence import file_md5, load_model
 
@@ -53,13 +54,28 @@ def git_revision(folder: Path = Path()) -> str:
     return result.stdout.strip() if result.returncode == 0 else os.environ.get("GIT_REVISION", "unknown")
 
 
-def add_request_logging(app: FastAPI) -> None:
-    """Log method, path, status and latency of every request."""
+class RequestLog:
+    """ASGI middleware that logs method, path, status and latency of every request (a plain ASGI
+    wrapper: Starlette's BaseHTTPMiddleware costs milliseconds a request)."""
 
-    @app.middleware("http")
-    async def log_request(request: Request, call_next):
-        start = time.perf_counter()
-        response = await call_next(request)
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), [0]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, sending)
         elapsed = (time.perf_counter() - start) * 1000
-        log.info("%s %s %d %.2f ms", request.method, request.url.path, response.status_code, elapsed)
-        return response
+        log.info("%s %s %d %.2f ms", scope["method"], scope["path"], status[0], elapsed)
+
+
+def add_request_logging(app: FastAPI) -> None:
+    app.add_middleware(RequestLog)

@@ -46,9 +46,12 @@ def violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> l
     try:
         schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
-        cases = errors.failure_cases.copy()
-    else:
-        return []
+        return _grouped(errors, table)
+    return []
+
+
+def _grouped(errors: SchemaErrors, table: str) -> list[Violation]:
+    cases = errors.failure_cases.copy()
     cases["column"] = cases["column"].fillna("<table>").astype(str)
     cases["check"] = cases["check"].astype(str)
     found = []
@@ -61,11 +64,12 @@ def violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> l
 
 def enforce(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> pd.DataFrame:
     """Validate (and coerce) `frame`; raise one DataError that lists every broken rule."""
-    broken = violations(frame, schema, table)
-    if broken:
-        lines = "\n  - ".join(v.describe() for v in broken)
-        raise DataError(f"{len(broken)} hard rule(s) broken in table '{table}':\n  - {lines}")
-    return schema.validate(frame)
+    try:
+        return schema.validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        broken = _grouped(errors, table)
+    lines = "\n  - ".join(v.describe() for v in broken)
+    raise DataError(f"{len(broken)} hard rule(s) broken in table '{table}':\n  - {lines}")
 
 
 def read_csv(path: Path, table: str, **options) -> pd.DataFrame:
