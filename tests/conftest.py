@@ -244,3 +244,24 @@ def pipeline_repo(tmp_path_factory: pytest.TempPathFactory, dvc_cache: Path) -> 
     repo = make_repo(tmp_path_factory.mktemp("pipeline"), cache_dir=dvc_cache)
     repo.repro()
     return repo
+
+
+@pytest.fixture(autouse=True, scope="session")
+def pinned_threads():
+    """Tests fit and score models with the stages' thread count: faster on a busy 2-core machine, and
+    the same numbers as the pipeline's."""
+    from threadpoolctl import threadpool_limits
+
+    from mlkit.runtime import THREADS
+
+    with threadpool_limits(limits=THREADS):
+        yield
+
+
+@pytest.fixture(scope="session")
+def model(pipeline_repo: Repo):
+    """The session repo's trained model, loaded as the service loads it."""
+    from flights.modeling import TRUSTED_TYPES
+    from mlkit.persistence import load_model
+
+    return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)

@@ -9,15 +9,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 
 from conftest import Repo
 from flights.cleaning import prepare
 from flights.ingest import ingest
-from flights.modeling import TRUSTED_TYPES
 from mlkit.drift import drift_table, psi
-from mlkit.persistence import load_model
-from mlkit.runtime import THREADS
 
 BINS, FLAG = 10, 0.2
 
@@ -88,12 +84,6 @@ def test_a_shift_away_from_a_point_mass_is_seen():
 # --- the monitor's logic on real flights ---------------------------------------------------------
 
 
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    with threadpool_limits(limits=THREADS):
-        yield
-
-
 @pytest.fixture(scope="module")
 def december() -> pd.DataFrame:
     """Every flight of December 2013, ingested and prepared by the pipeline's own functions."""
@@ -101,11 +91,6 @@ def december() -> pd.DataFrame:
     flights, _ = prepare(tables, {"policy": "disrupted", "delay_minutes": 15})
     assert len(flights) > 25_000
     return flights
-
-
-@pytest.fixture(scope="module")
-def model(pipeline_repo: Repo):
-    return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 
 from flights.cleaning import WEATHER_COLUMNS
 from flights.features import (
@@ -16,7 +15,6 @@ from flights.features import (
     model_inputs,
 )
 from flights.modeling import build_pipeline
-from mlkit.runtime import THREADS
 
 # Destination airports as `prepare` joins them: lat, lon, tz (hours from UTC in winter), dst flag.
 AIRPORTS = {
@@ -31,13 +29,6 @@ PLANES = {"N1": (2004.0, 200.0, 2.0), "N2": (1998.0, 150.0, 2.0), "N3": (2010.0,
 HGB = {"learning_rate": 0.1, "max_iter": 20, "max_leaf_nodes": 15, "min_samples_leaf": 20,
        "l2_regularization": 1.0, "seed": 0}  # fmt: skip
 TRAIN_PARAMS = {"model": "hgb", "hgb": HGB, "logreg": {"C": 1.0, "max_iter": 1000}}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    """Fit with the stages' thread count: spinning OpenMP threads are slow on a busy machine."""
-    with threadpool_limits(limits=THREADS):
-        yield
 
 
 def minutes_to_hhmm(minutes: np.ndarray) -> np.ndarray:

@@ -11,31 +11,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 
 from conftest import Repo
 from flights.features import model_inputs
 from flights.lean import LeanScorer
-from flights.modeling import TRUSTED_TYPES, build_pipeline
+from flights.modeling import build_pipeline
 from flights.requests import Flight
-from mlkit.persistence import load_model
-from mlkit.runtime import THREADS
 
 pytestmark = pytest.mark.slow
 
 UNSEEN_DESTS = ["SJU", "BQN", "STT", "PSE"]  # no row in the airports table
 DST_DATES = [(3, 9), (3, 10), (3, 11), (11, 2), (11, 3), (11, 4)]  # 2013's switches: Mar 10, Nov 3
-
-
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    with threadpool_limits(limits=THREADS):
-        yield
-
-
-@pytest.fixture(scope="module")
-def model(pipeline_repo: Repo):
-    return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
 
 
 @pytest.fixture(scope="module")

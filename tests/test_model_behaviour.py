@@ -11,25 +11,16 @@ import pandas as pd
 import pytest
 import yaml
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from flights.cleaning import LABEL, prepare
 from flights.ingest import ingest
 from flights.modeling import build_pipeline
 from mlkit.baselines import GroupRateClassifier
-from mlkit.runtime import THREADS
 
 PROJECT = Path(__file__).resolve().parents[1]
 TRAIN_MONTHS = list(range(1, 11))
 TEST_MONTHS = [11, 12]
 SAMPLE = 200
-
-
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    """Fit with the stages' thread count: spinning OpenMP threads are slow on a busy machine."""
-    with threadpool_limits(limits=THREADS):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from flights.cleaning import WEATHER_COLUMNS
 from flights.modeling import TRUSTED_TYPES, build_pipeline
@@ -27,7 +26,6 @@ from mlkit.persistence import (
     save_model,
     untrusted_types,
 )
-from mlkit.runtime import THREADS
 
 HGB = {"learning_rate": 0.1, "max_iter": 15, "max_leaf_nodes": 15, "min_samples_leaf": 20,
        "l2_regularization": 1.0, "seed": 0}  # fmt: skip
@@ -37,13 +35,6 @@ AIRPORTS = {
     "BOS": (42.4, -71.0, -5.0, "A"),
     "HNL": (21.3, -157.9, -10.0, "N"),
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    """Fit with the stages' thread count: spinning OpenMP threads are slow on a busy machine."""
-    with threadpool_limits(limits=THREADS):
-        yield
 
 
 class Doubler(TransformerMixin, BaseEstimator):

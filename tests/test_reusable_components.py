@@ -21,25 +21,16 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from mlkit import evaluation, plots, report
 from mlkit.baselines import GroupRateClassifier, majority_class
 from mlkit.persistence import file_md5, load_model, save_model
-from mlkit.runtime import THREADS
 from mlkit.split import split_by_period, summary
 
 MLKIT = Path(plots.__file__).resolve().parent  # the package as imported
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TARGET = "target"
 PARTS = {"fit": [0, 1, 2], "valid": [3], "test": [4, 5]}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    """Fit with the stages' thread count: spinning OpenMP threads are slow on a busy machine."""
-    with threadpool_limits(limits=THREADS):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -13,33 +13,18 @@ import pandas as pd
 import pytest
 import yaml
 from pydantic import ValidationError
-from threadpoolctl import threadpool_limits
 
 from conftest import Repo
 from flights.features import model_inputs
-from flights.modeling import TRUSTED_TYPES
 from flights.predict import read_flights
 from flights.requests import Flight
 from flights.scoring import REQUEST_COLUMNS, score_flights
-from mlkit.persistence import load_model
-from mlkit.runtime import THREADS
 from mlkit.validation import DataError
 
 pytestmark = pytest.mark.slow
 
 VERSION = "test-version"
 ROWS = 200
-
-
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    with threadpool_limits(limits=THREADS):
-        yield
-
-
-@pytest.fixture(scope="module")
-def model(pipeline_repo: Repo):
-    return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
 
 
 @pytest.fixture(scope="module")

@@ -22,14 +22,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from threadpoolctl import threadpool_limits
 
 from conftest import Repo
 from flights.features import model_inputs
 from flights.modeling import TRUSTED_TYPES
 from flights.service import EXAMPLE, create_app
 from mlkit.persistence import load_model
-from mlkit.runtime import THREADS
 from mlkit.serving import ModelVersionError
 
 pytestmark = pytest.mark.slow
@@ -104,14 +102,6 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def pinned_threads():
-    """Predict in this process with the stages' thread count: spinning OpenMP threads are slow on a
-    busy machine."""
-    with threadpool_limits(limits=THREADS):
-        yield
 
 
 @pytest.fixture(scope="module")
