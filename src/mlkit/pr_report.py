@@ -47,22 +47,20 @@ def is_number(value: Any) -> bool:
     return not math.isnan(value)
 
 
-def fmt_value(value: Any, digits: int = DIGITS) -> str:
-    """Integers with thousands separators, floats with `digits` decimals, missing as n/a."""
+def fmt_value(value: Any, digits: int = DIGITS, signed: bool = False) -> str:
+    """Integers with thousands separators, floats with `digits` decimals, missing as n/a; `signed`
+    adds the sign, and what rounds to zero is +0.0000, never -0.0000."""
     if not is_number(value):
         return NA
+    sign = "+" if signed else ""
     if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:.{digits}f}"
+        return f"{value:{sign},}"
+    shown = round(value, digits) + 0.0 if signed else value
+    return f"{shown:{sign}.{digits}f}"
 
 
 def fmt_signed(value: Any, digits: int = DIGITS) -> str:
-    """Like `fmt_value` with a sign; what rounds to zero is +0.0000, never -0.0000."""
-    if not is_number(value):
-        return NA
-    if isinstance(value, int):
-        return f"{value:+,}"
-    return f"{round(value, digits) + 0.0:+.{digits}f}"
+    return fmt_value(value, digits, signed=True)
 
 
 def difference(new: Any, old: Any) -> Number | None:
