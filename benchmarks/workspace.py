@@ -72,9 +72,13 @@ def scratch_repo(name: str) -> Path:
 
 def threads() -> dict[str, str]:
     """What the thread settings are, printed beside every timing."""
-    from mlkit.runtime import THREADS
+    from mlkit.runtime import THREADS, jobs
 
-    return {"stage_threads": str(THREADS), "cpus_available": str(len(os.sched_getaffinity(0)))}
+    return {
+        "stage_threads": str(THREADS),
+        "stage_processes": f"{jobs()} (a sweep's workers share them)",
+        "cpus_available": str(len(os.sched_getaffinity(0))),
+    }
 
 
 def target(measured: float, relation: str, limit: float) -> dict:

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import pickle
 import re
 import zipfile
 from pathlib import Path
@@ -149,6 +150,13 @@ def test_identical_flights_pipelines_give_identical_bytes(tmp_path, family):
 def test_canonical_bytes_do_not_depend_on_the_object():
     model = fitted_hgb()
     assert canonical_bytes(model) == canonical_bytes(model) == canonical_bytes(fitted_hgb())
+
+
+@pytest.mark.parametrize("family", ["hgb", "logreg"])
+def test_a_model_back_from_a_worker_process_gives_the_same_bytes(family):
+    """Pickle (how a forked fit returns its model) does not keep two uses of one float one object."""
+    model = fitted_flights_pipeline(family)
+    assert canonical_bytes(pickle.loads(pickle.dumps(model))) == canonical_bytes(model)
 
 
 def test_flights_pipeline_needs_trust(tmp_path):

@@ -6,7 +6,6 @@ share one transformation of the raw schedule fields a user knows at booking time
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_numeric_dtype
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -21,7 +20,8 @@ SCHEDULE_COLUMNS = [
 FORBIDDEN_COLUMNS = ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"]
 # Attributes joined by `prepare`; the transformer learns lookups from them when it is fitted.
 PLANE_LOOKUP = {"plane_year": "tailnum", "plane_seats": "tailnum", "plane_engines": "tailnum"}
-AIRPORT_LOOKUP = ["dest_lat", "dest_lon", "dest_tz", "dest_dst"]
+AIRPORT_LOOKUP = dict.fromkeys(["dest_lat", "dest_lon", "dest_tz", "dest_dst"], "dest")
+LOOKUP_KEYS = {**PLANE_LOOKUP, **AIRPORT_LOOKUP, "distance": "route"}
 CATEGORICAL_FEATURES = ["carrier", "origin", "dest"]
 SCHEDULE_FEATURES = [
     "dep_minute", "arr_minute", "weekday", "distance", "block_minutes", "plane_year", "plane_seats",
@@ -63,28 +63,37 @@ def _per_date(frame: pd.DataFrame) -> pd.DataFrame:
 def block_minutes(frame: pd.DataFrame, dst: pd.Series, dest_tz: pd.Series, dest_dst: pd.Series) -> pd.Series:
     """Scheduled gate-to-gate minutes: arrival clock is in the destination's zone, overnight wraps.
 
-    `dst` tells whether New York (the origin) is on daylight-saving time that day.
+    `dst` tells whether New York (the origin) is on daylight-saving time that day; `dest_dst` is 1 where
+    the destination follows US daylight-saving time.
     """
     dep = hhmm_to_minutes(frame["sched_dep_time"])
     arr = hhmm_to_minutes(frame["sched_arr_time"])
     origin_offset = -5 + dst.astype(int)
-    dest_offset = dest_tz + ((dest_dst == "A") & dst).astype(int)
+    dest_offset = dest_tz + ((dest_dst == 1) & dst).astype(int)
     local = arr - dep + np.where(arr < dep, 1440, 0)
     return local - 60 * (dest_offset - origin_offset)
 
 
-def _lookup(frame: pd.DataFrame, key: str | list[str], column: str) -> dict[str, float | str]:
-    """The first non-missing value of `column` for each key, as a plain dict (skops stores it as JSON)."""
-    pairs = pd.DataFrame({"key": _key(frame, key).to_numpy(), "value": frame[column].to_numpy()})
+def _learn(frame: pd.DataFrame, key: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted keys, float values): the first non-missing value of `column` for each key.
+
+    Two plain arrays, because skops stores arrays as .npy members, where a dict of thousands of tail
+    numbers becomes thousands of JSON nodes (a 5 MB schema that takes seconds to save and load).
+    """
+    values = frame[column]
+    if column == "dest_dst":
+        values = (values == "A").astype(float).where(values.notna())
+    values = values.to_numpy(dtype=float, na_value=np.nan)
+    pairs = pd.DataFrame({"key": _key(frame, key).to_numpy(), "value": values})
     pairs = pairs.dropna().drop_duplicates("key").sort_values("key", kind="stable")
-    values = pairs["value"].astype(float) if is_numeric_dtype(frame[column]) else pairs["value"]
-    return dict(zip(pairs["key"].tolist(), values.tolist(), strict=True))
+    return pairs["key"].to_numpy(dtype=str), pairs["value"].to_numpy(dtype=float)
 
 
-def _key(frame: pd.DataFrame, key: str | list[str]) -> pd.Series:
-    if isinstance(key, str):
-        return frame[key].astype("str").fillna("")
-    return frame[key[0]].astype("str").str.cat([frame[k].astype("str") for k in key[1:]], sep="-")
+def _key(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Each row's lookup key: its tail number, its destination, or its route "origin-dest"."""
+    if key == "route":
+        return frame["origin"].astype("str").str.cat(frame["dest"].astype("str"), sep="-")
+    return frame[key].astype("str").fillna("")
 
 
 class ScheduleFeatures(TransformerMixin, BaseEstimator):
@@ -99,18 +108,22 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         self.weather = weather
 
     def fit(self, X: pd.DataFrame, y=None) -> "ScheduleFeatures":
-        self.planes_ = {column: _lookup(X, key, column) for column, key in PLANE_LOOKUP.items()}
-        self.airports_ = {column: _lookup(X, "dest", column) for column in AIRPORT_LOOKUP}
-        self.routes_ = _lookup(X, ["origin", "dest"], "distance")
+        self.lookups_ = {column: _learn(X, key, column) for column, key in LOOKUP_KEYS.items()}
         self.feature_names_out_ = feature_names(self.weather)
         return self
 
+    def _looked_up(self, column: str, keys: pd.Series) -> pd.Series:
+        known, values = self.lookups_[column]
+        position = pd.Index(known).get_indexer(keys)
+        return pd.Series(np.where(position >= 0, values[position], np.nan), index=keys.index)
+
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "routes_")
+        check_is_fitted(self, "lookups_")
         missing = sorted(set(model_inputs(self.weather)) - set(X.columns))
         if missing:
             raise KeyError(f"flights lack the columns {missing}")
-        tail, dest = _key(X, "tailnum"), _key(X, "dest")
+        keys = {key: _key(X, key) for key in dict.fromkeys(LOOKUP_KEYS.values())}
+        looked_up = {column: self._looked_up(column, keys[key]) for column, key in LOOKUP_KEYS.items()}
         out = pd.DataFrame(index=X.index)
         for column in CATEGORICAL_FEATURES:
             out[column] = X[column].astype("object").astype(str)
@@ -118,14 +131,11 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         out["arr_minute"] = hhmm_to_minutes(X["sched_arr_time"]).astype(float)
         dates = _per_date(X)
         out["weekday"] = dates["weekday"]
-        out["distance"] = _key(X, ["origin", "dest"]).map(self.routes_).astype(float)
-        dest_tz = dest.map(self.airports_["dest_tz"]).astype(float)
-        dest_dst = dest.map(self.airports_["dest_dst"])
-        out["block_minutes"] = block_minutes(X, dates["dst"].astype(bool), dest_tz, dest_dst).astype(float)
-        for column in PLANE_LOOKUP:
-            out[column] = tail.map(self.planes_[column]).astype(float)
-        for column in ("dest_lat", "dest_lon"):
-            out[column] = dest.map(self.airports_[column]).astype(float)
+        out["distance"] = looked_up["distance"]
+        block = block_minutes(X, dates["dst"].astype(bool), looked_up["dest_tz"], looked_up["dest_dst"])
+        out["block_minutes"] = block.astype(float)
+        for column in (*PLANE_LOOKUP, "dest_lat", "dest_lon"):
+            out[column] = looked_up[column]
         if self.weather:
             for column in WEATHER_COLUMNS:
                 out[column] = pd.to_numeric(X[column], errors="coerce").astype(float)

@@ -43,27 +43,31 @@ class LeanScorer:
             column: {value: float(code) for code, value in enumerate(categories)}
             for column, categories in zip(CATEGORICAL_FEATURES, encoder.categories_, strict=True)
         }
-        self.schedule = schedule
+        self.lookups = {
+            column: dict(zip(keys.tolist(), values.tolist(), strict=True))
+            for column, (keys, values) in schedule.lookups_.items()
+        }
+        self.weather = schedule.weather
         self.estimator = estimator
 
     def features(self, flight: dict) -> list[float]:
-        lookups = self.schedule
+        lookups = self.lookups
         tail, dest, origin = flight.get("tailnum") or "", flight["dest"], flight["origin"]
         weekday, dst = _date_facts(flight["year"], flight["month"], flight["day"])
         dep, arr = _minutes(flight["sched_dep_time"]), _minutes(flight["sched_arr_time"])
-        dest_tz = lookups.airports_["dest_tz"].get(dest, NAN)
-        dest_offset = dest_tz + (lookups.airports_["dest_dst"].get(dest) == "A" and dst)
+        dest_tz = lookups["dest_tz"].get(dest, NAN)
+        dest_offset = dest_tz + (lookups["dest_dst"].get(dest) == 1 and dst)
         local = arr - dep + (1440 if arr < dep else 0)
         row = [self.codes[column].get(flight[column], NAN) for column in CATEGORICAL_FEATURES]
         row += [
             float(dep), float(arr), float(weekday),
-            lookups.routes_.get(f"{origin}-{dest}", NAN),
+            lookups["distance"].get(f"{origin}-{dest}", NAN),
             local - 60 * (dest_offset - (-5 + dst)),
-            *(lookups.planes_[column].get(tail, NAN) for column in PLANE_LOOKUP),
-            lookups.airports_["dest_lat"].get(dest, NAN),
-            lookups.airports_["dest_lon"].get(dest, NAN),
+            *(lookups[column].get(tail, NAN) for column in PLANE_LOOKUP),
+            lookups["dest_lat"].get(dest, NAN),
+            lookups["dest_lon"].get(dest, NAN),
         ]  # fmt: skip
-        if lookups.weather:
+        if self.weather:
             row += [NAN if flight.get(c) is None else float(flight[c]) for c in WEATHER_COLUMNS]
         return row
 

@@ -5,10 +5,13 @@ The queue is driven through the `dvc` command line, as a user would; its workers
 
 import itertools
 import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from mlkit.runtime import JOBS_VARIABLE
 
 POLL_SECONDS = 5  # polling faster eats the CPU that the second worker needs
 
@@ -37,8 +40,8 @@ def experiment_name(settings: dict[str, object]) -> str:
     return "_".join(parts).replace("/", "-").lower()
 
 
-def _dvc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["dvc", *args], text=True, capture_output=True, check=check)
+def _dvc(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["dvc", *args], text=True, capture_output=True, check=check, env=env)
 
 
 def queue(runs: list[dict[str, object]]) -> list[str]:
@@ -79,14 +82,16 @@ def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOu
     """Start `workers` workers and wait, polling gently, until the queue drains or time runs out.
 
     Workers left from an earlier run are waited for first: a worker still shutting down would take
-    the new tasks alone. Workers exit by themselves once the queue is empty; only on a timeout are the
-    unfinished experiments killed and the workers stopped.
+    the new tasks alone. Each worker's stages get an equal share of the cores (`MLKIT_JOBS`). Workers
+    exit by themselves once the queue is empty; only on a timeout are the unfinished experiments killed
+    and the workers stopped.
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
     while active_workers() and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-    _dvc("queue", "start", "--jobs", str(workers))
+    share = max(1, len(os.sched_getaffinity(0)) // workers)
+    _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: str(share)}))
     pending = set(names)
     status: dict[str, str] = {}
     while time.monotonic() < deadline:

@@ -7,9 +7,10 @@ appearance, rename the members to match, sort the JSON keys and fix every timest
 
 import hashlib
 import io
+import itertools
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +25,25 @@ class UntrustedModelError(ValueError):
     """The model file holds a type that is not on the trusted list."""
 
 
-def _renumber(node: Any, ids: dict[int, int]) -> Any:
+def _renumber(node: Any, ids: dict[int, int], fresh: Iterator[int]) -> Any:
+    """Number the nodes in order of appearance; a shared object keeps one number, a JSON scalar never
+    shares one (whether two equal floats are one object depends on how the model was built, for
+    instance whether it came back from a worker process through pickle, and means nothing)."""
     if isinstance(node, dict):
         result = {}
         for key, value in node.items():
             if key == "__id__":
-                value = ids.setdefault(value, len(ids) + 1)
-            result[key] = _renumber(value, ids)
+                if node.get("__loader__") == "JsonNode":
+                    value = next(fresh)
+                else:
+                    value = ids[value] if value in ids else ids.setdefault(value, next(fresh))
+            result[key] = _renumber(value, ids, fresh)
         if isinstance(result.get("file"), str) and result["file"].endswith(".npy"):
             old = int(result["file"].removesuffix(".npy"))
-            result["file"] = f"{ids.setdefault(old, len(ids) + 1)}.npy"
+            result["file"] = f"{ids[old] if old in ids else ids.setdefault(old, next(fresh))}.npy"
         return result
     if isinstance(node, list):
-        return [_renumber(value, ids) for value in node]
+        return [_renumber(value, ids, fresh) for value in node]
     return node
 
 
@@ -44,7 +51,7 @@ def canonical_bytes(model: Any) -> bytes:
     """The skops archive of `model`, identical for identical models."""
     source = zipfile.ZipFile(io.BytesIO(sio.dumps(model)))
     ids: dict[int, int] = {}
-    schema = _renumber(json.loads(source.read("schema.json")), ids)
+    schema = _renumber(json.loads(source.read("schema.json")), ids, itertools.count(1))
     members = {"schema.json": json.dumps(schema, sort_keys=True, indent=1).encode()}
     for name in source.namelist():
         if name != "schema.json":

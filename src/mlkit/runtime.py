@@ -1,14 +1,22 @@
-"""One place that fixes the thread count of every stage.
+"""One place that fixes how much of the machine a stage uses: threads per fit, processes per stage.
 
 Models fitted with a different number of OpenMP threads store that number (HistGradientBoosting's bin
-mapper) and round differently (BLAS), so their bytes differ. Every stage pins the same count, whatever
-the machine has, so outputs are identical on 1 or on 64 cores, and two experiment workers on a 2-core
-machine do not fight over the cores.
+mapper) and round differently (BLAS), so their bytes differ. Every fit therefore runs with the same
+thread count, whatever the machine has, so outputs are identical on 1 or on 64 cores.
+
+Work made of independent pieces (such as the two fits of the validation protocol) uses the other cores
+through processes instead: `in_parallel` runs the pieces in up to `jobs()` forked processes, each with
+the pinned thread count, so a result does not depend on how many ran at once. `MLKIT_JOBS` overrides
+the count; an experiment queue sets it so that its workers share the cores instead of fighting for them.
 """
 
+import multiprocessing
 import os
+from collections.abc import Callable, Sequence
+from typing import Any
 
 THREADS = 1
+JOBS_VARIABLE = "MLKIT_JOBS"
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -19,3 +27,38 @@ def pin_threads(threads: int = THREADS) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)
+
+
+def jobs() -> int:
+    """How many processes a stage may run at once: `MLKIT_JOBS`, else the CPUs available to it."""
+    value = os.environ.get(JOBS_VARIABLE, "")
+    if not value:
+        return len(os.sched_getaffinity(0))
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{JOBS_VARIABLE} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+_pending: list[Callable[[], Any]] = []
+
+
+def _call(index: int) -> Any:
+    return _pending[index]()
+
+
+def in_parallel(calls: Sequence[Callable[[], Any]]) -> list[Any]:
+    """The results of independent calls, in order, computed in up to `jobs()` forked processes.
+
+    A forked child shares the caller's data without a copy; only the results travel back, pickled.
+    With one job the calls simply run here, one after another.
+    """
+    workers = min(jobs(), len(calls))
+    if workers <= 1:
+        return [call() for call in calls]
+    global _pending
+    _pending = list(calls)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_call, range(len(calls)), chunksize=1)
+    finally:
+        _pending = []
