@@ -5,16 +5,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from mlkit.evaluation import (
-    METRICS,
-    THRESHOLD_FREE,
-    choose_threshold,
-    curve_tables,
-    improvement,
-    lift,
-    score,
-    slice_scores,
-)
+from mlkit.evaluation import choose_threshold, curve_tables, score, slice_scores
+from mlkit.metrics import METRICS, improvement, lift
 
 
 def random_scores(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +40,6 @@ def test_score_matches_scikit_learn(seed, threshold):
 def test_score_produces_every_metric_and_only_those():
     y, proba = random_scores(100, 3)
     assert set(score(y, proba, 0.5)) == set(METRICS)
-    assert set(THRESHOLD_FREE) <= set(METRICS)
     assert set(METRICS.values()) <= {"higher", "lower"}
 
 

@@ -20,7 +20,7 @@ import yaml
 from conftest import PROJECT, Repo, clone_repo, tool_env
 from mlkit import pr_report as pr
 from mlkit.config import ParamError
-from mlkit.evaluation import METRICS
+from mlkit.metrics import METRICS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 REPORT = Path("reports/pr-report.md")

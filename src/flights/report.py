@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlkit.metrics import METRICS
 from mlkit.report import Section
 
 DATA_INTRO = (
@@ -59,8 +60,6 @@ def data_sections(quality: dict, figures: list[Path]) -> list[Section]:
 
 
 def _metrics_table(evaluate: dict) -> pd.DataFrame:
-    from mlkit.evaluation import METRICS
-
     rows = [
         {"metric": metric, "better": METRICS[metric], "model": evaluate["model"][metric],
          "baseline (carrier x hour)": evaluate["baseline"][metric], "lift": evaluate["lift"][metric],

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from mlkit.evaluation import METRICS
 from mlkit.experiments import expand, experiments, queue, run_queue
 from mlkit.io import write_csv, write_text
+from mlkit.metrics import METRICS
 from mlkit.plots import ranked_bars
 
 SWEEP_FILE = Path("sweep.yaml")

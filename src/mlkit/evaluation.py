@@ -1,51 +1,31 @@
-"""Metrics of a probabilistic binary classifier, with the one registry of which direction is better."""
+"""Metrics of a probabilistic binary classifier, computed with scikit-learn (the registry of their
+names and directions is `mlkit.metrics`)."""
 
 import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
-# The single source of truth: every table, experiment ranking and gate reads the direction here.
-METRICS: dict[str, str] = {
-    "roc_auc": "higher",
-    "average_precision": "higher",
-    "log_loss": "lower",
-    "brier": "lower",
-    "accuracy": "higher",
-    "f1": "higher",
-    "precision": "higher",
-    "recall": "higher",
-}
-THRESHOLD_FREE = ("roc_auc", "average_precision", "log_loss", "brier")
-
-
-def improvement(metric: str, new: float, old: float) -> float:
-    """How much better `new` is than `old` (positive is better), whatever the metric's direction."""
-    sign = 1.0 if METRICS[metric] == "higher" else -1.0
-    return sign * (new - old)
-
 
 def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
-    """Every metric of METRICS; the threshold turns probabilities into yes/no for the last four."""
+    """Every metric of `mlkit.metrics.METRICS`; the threshold makes the yes/no of the last four."""
     y = np.asarray(y)
     proba = np.clip(np.asarray(proba, dtype=float), 1e-7, 1 - 1e-7)
     predicted = (proba >= threshold).astype(int)
     single_class = len(np.unique(y)) < 2
+    precision, recall, f1, _ = skm.precision_recall_fscore_support(
+        y, predicted, average="binary", zero_division=0
+    )
     return {
         "roc_auc": float("nan") if single_class else float(skm.roc_auc_score(y, proba)),
         "average_precision": float(skm.average_precision_score(y, proba)),
         "log_loss": float(skm.log_loss(y, proba, labels=[0, 1])),
         "brier": float(skm.brier_score_loss(y, proba)),
         "accuracy": float(skm.accuracy_score(y, predicted)),
-        "f1": float(skm.f1_score(y, predicted, zero_division=0)),
-        "precision": float(skm.precision_score(y, predicted, zero_division=0)),
-        "recall": float(skm.recall_score(y, predicted, zero_division=0)),
+        "f1": float(f1),
+        "precision": float(precision),
+        "recall": float(recall),
     }
-
-
-def lift(model: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:
-    """Model minus baseline, metric by metric (the sign follows the raw values, not the direction)."""
-    return {name: model[name] - baseline[name] for name in METRICS if name in model and name in baseline}
 
 
 def choose_threshold(y: np.ndarray, proba: np.ndarray) -> float:
@@ -113,10 +93,3 @@ def curve_tables(y: np.ndarray, proba: np.ndarray) -> dict[str, pd.DataFrame]:
         "precision_recall": precision_recall_table(y, proba),
         "calibration": calibration_table(y, proba),
     }
-
-
-CURVE_AXES = {
-    "roc": ("fpr", "tpr"),
-    "precision_recall": ("recall", "precision"),
-    "calibration": ("predicted", "observed"),
-}

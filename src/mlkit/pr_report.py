@@ -2,7 +2,7 @@
 gates, render deterministic markdown and overlay plots.
 
 Everything above the "git and DVC" section is pure: plain mappings in, rows, gates and text out. The
-better-direction of every metric comes from `mlkit.evaluation.METRICS` (through `improvement`), so a
+better-direction of every metric comes from `mlkit.metrics.METRICS` (through `improvement`), so a
 lower log loss is an improvement and a higher one a regression.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from mlkit.config import require, require_positive
-from mlkit.evaluation import CURVE_AXES, METRICS, improvement
+from mlkit.metrics import CURVE_AXES, METRICS, improvement
 
 DIGITS = 4  # decimals shown in every table
 UNCHANGED_BELOW = 0.5 * 10**-DIGITS  # a difference that rounds to 0.0000 is "unchanged"

@@ -1,5 +1,7 @@
 """Stage `explore`: figure tables (DVC plots) and their PNG renderings for the report."""
 
+from functools import partial
+
 import pandas as pd
 
 from flights import paths
@@ -7,6 +9,7 @@ from flights.explore import figures
 from flights.stages import run_stage
 from mlkit.io import atomic_dir, write_csv
 from mlkit.plots import bar_chart
+from mlkit.runtime import in_parallel
 
 
 def main(params: dict) -> None:
@@ -15,7 +18,12 @@ def main(params: dict) -> None:
     with atomic_dir(paths.EXPLORE_PLOTS) as tables, atomic_dir(paths.EXPLORE_FIGURES) as images:
         for name, figure in found.items():
             write_csv(figure.table, tables / f"{name}.csv")
-            bar_chart(figure.table, figure.x, figure.y, figure.title, images / f"{name}.png")
+        in_parallel(
+            [
+                partial(bar_chart, figure.table, figure.x, figure.y, figure.title, images / f"{name}.png")
+                for name, figure in found.items()
+            ]
+        )
 
 
 if __name__ == "__main__":
