@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mlkit import evaluation, plots, report
+from mlkit import evaluation, metrics, plots, report
 from mlkit.baselines import GroupRateClassifier, majority_class
 from mlkit.persistence import file_md5, load_model, save_model
 from mlkit.split import split_by_period, summary
@@ -88,7 +88,7 @@ def fitted(parts, features):
 def test_baselines_and_model_are_scored_alike(fitted, parts):
     models, thresholds, proba, scores = fitted
     for name in models:
-        assert set(scores[name]) == set(evaluation.METRICS)
+        assert set(scores[name]) == set(metrics.METRICS)
         assert 0 < thresholds[name] < 1
     assert scores["majority"]["roc_auc"] == pytest.approx(0.5)
     np.testing.assert_allclose(proba["majority"], parts["fit"][TARGET].mean())
@@ -99,11 +99,11 @@ def test_baselines_and_model_are_scored_alike(fitted, parts):
 
 def test_lift_over_the_baseline(fitted):
     _, _, _, scores = fitted
-    gains = evaluation.lift(scores["model"], scores["baseline"])
-    assert set(gains) == set(evaluation.METRICS)
+    gains = metrics.lift(scores["model"], scores["baseline"])
+    assert set(gains) == set(metrics.METRICS)
     assert gains["roc_auc"] > 0
     for metric in ("roc_auc", "log_loss", "brier"):
-        assert evaluation.improvement(metric, scores["model"][metric], scores["baseline"][metric]) > 0
+        assert metrics.improvement(metric, scores["model"][metric], scores["baseline"][metric]) > 0
 
 
 def test_curve_tables(fitted, parts):
