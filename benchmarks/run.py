@@ -23,11 +23,14 @@ def table(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("suites", nargs="*", default=list(SUITES), choices=list(SUITES))
+    parser.add_argument("suites", nargs="*", metavar="suite", help=f"any of {list(SUITES)} (default: all)")
     parser.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_REPEATS", "3")))
     args = parser.parse_args()
+    unknown = sorted(set(args.suites) - set(SUITES))
+    if unknown:  # checked here: argparse rejects the empty default of nargs="*" with choices (3.11)
+        parser.error(f"unknown suites {unknown}; choose from {list(SUITES)}")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    for suite in args.suites:
+    for suite in args.suites or list(SUITES):
         print(f"running {suite} ({args.repeats} repeats) ...", flush=True)
         results[suite] = SUITES[suite](args.repeats) | {"threads": threads(), "repeats": args.repeats}
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
