@@ -76,7 +76,7 @@ def threads() -> dict[str, str]:
 
     return {
         "stage_threads": str(THREADS),
-        "stage_processes": f"{jobs()} (a sweep's workers share them)",
+        "stage_processes": f"{jobs()}, 1 in each queue worker",
         "cpus_available": str(len(os.sched_getaffinity(0))),
     }
 

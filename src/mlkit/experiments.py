@@ -82,16 +82,16 @@ def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOu
     """Start `workers` workers and wait, polling gently, until the queue drains or time runs out.
 
     Workers left from an earlier run are waited for first: a worker still shutting down would take
-    the new tasks alone. Each worker's stages get an equal share of the cores (`MLKIT_JOBS`). Workers
-    exit by themselves once the queue is empty; only on a timeout are the unfinished experiments killed
-    and the workers stopped.
+    the new tasks alone. A queue runs experiments side by side, so each worker's stages run one process
+    each (`MLKIT_JOBS=1`, whatever the number of workers) and their work does not fight for the cores.
+    Workers exit by themselves once the queue is empty; only on a timeout are the unfinished experiments
+    killed and the workers stopped.
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
     while active_workers() and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-    share = max(1, len(os.sched_getaffinity(0)) // workers)
-    _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: str(share)}))
+    _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
     pending = set(names)
     status: dict[str, str] = {}
     while time.monotonic() < deadline:
