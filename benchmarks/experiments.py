@@ -2,11 +2,13 @@
 re-run of an experiment already run (restored from DVC's run-cache)."""
 
 import os
+import time
 
 from benchmarks.workspace import median, run, scratch_repo, target
-from mlkit.experiments import queue, run_queue
+from mlkit.experiments import active_workers, queue, run_queue
 
 TIMEOUT_S = 1800
+WORKER_EXIT_TIMEOUT_S = 120
 
 
 def _sweep(repo, values: list[int], workers: int) -> float:
@@ -16,12 +18,19 @@ def _sweep(repo, values: list[int], workers: int) -> float:
     try:
         names = queue([{"train.hgb.max_iter": value} for value in values])
         outcome = run_queue(names, workers, TIMEOUT_S)
+        _wait_for_workers_to_exit()  # so that no worker shares the CPU with the next measurement
     finally:
         os.chdir(cwd)
     if outcome.failed or outcome.left_queued:
         left = outcome.left_queued
         raise RuntimeError(f"sweep with {workers} workers: failed {outcome.failed}, left {left}")
     return outcome.seconds
+
+
+def _wait_for_workers_to_exit() -> None:
+    deadline = time.monotonic() + WORKER_EXIT_TIMEOUT_S
+    while active_workers() and time.monotonic() < deadline:
+        time.sleep(1)
 
 
 def bench(repeats: int) -> dict:
