@@ -25,6 +25,13 @@ class UntrustedModelError(ValueError):
     """The model file holds a type that is not on the trusted list."""
 
 
+def _number(old: int, ids: dict[int, int], fresh: Iterator[int]) -> int:
+    """The new number of an old id, the next free one the first time it is seen."""
+    if old not in ids:
+        ids[old] = next(fresh)
+    return ids[old]
+
+
 def _renumber(node: Any, ids: dict[int, int], fresh: Iterator[int]) -> Any:
     """Number the nodes in order of appearance; a shared object keeps one number, a JSON scalar never
     shares one (whether two equal floats are one object depends on how the model was built, for
@@ -33,14 +40,11 @@ def _renumber(node: Any, ids: dict[int, int], fresh: Iterator[int]) -> Any:
         result = {}
         for key, value in node.items():
             if key == "__id__":
-                if node.get("__loader__") == "JsonNode":
-                    value = next(fresh)
-                else:
-                    value = ids[value] if value in ids else ids.setdefault(value, next(fresh))
+                value = next(fresh) if node.get("__loader__") == "JsonNode" else _number(value, ids, fresh)
             result[key] = _renumber(value, ids, fresh)
         if isinstance(result.get("file"), str) and result["file"].endswith(".npy"):
             old = int(result["file"].removesuffix(".npy"))
-            result["file"] = f"{ids[old] if old in ids else ids.setdefault(old, next(fresh))}.npy"
+            result["file"] = f"{_number(old, ids, fresh)}.npy"
         return result
     if isinstance(node, list):
         return [_renumber(value, ids, fresh) for value in node]
