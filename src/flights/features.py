@@ -80,10 +80,7 @@ def _learn(frame: pd.DataFrame, key: str, column: str) -> tuple[np.ndarray, np.n
     Two plain arrays, because skops stores arrays as .npy members, where a dict of thousands of tail
     numbers becomes thousands of JSON nodes (a 5 MB schema that takes seconds to save and load).
     """
-    values = frame[column]
-    if column == "dest_dst":
-        values = (values == "A").astype(float).where(values.notna())
-    values = values.to_numpy(dtype=float, na_value=np.nan)
+    values = frame[column].to_numpy(dtype=float, na_value=np.nan)
     pairs = pd.DataFrame({"key": _key(frame, key).to_numpy(), "value": values})
     pairs = pairs.dropna().drop_duplicates("key").sort_values("key", kind="stable")
     return pairs["key"].to_numpy(dtype=str), pairs["value"].to_numpy(dtype=float)
@@ -108,6 +105,9 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         self.weather = weather
 
     def fit(self, X: pd.DataFrame, y=None) -> "ScheduleFeatures":
+        # the airports table's "A" marks a destination that follows US daylight-saving time: 1, else 0
+        follows_dst = (X["dest_dst"] == "A").astype(float).where(X["dest_dst"].notna())
+        X = X.assign(dest_dst=follows_dst)
         self.lookups_ = {column: _learn(X, key, column) for column, key in LOOKUP_KEYS.items()}
         self.feature_names_out_ = feature_names(self.weather)
         return self
