@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+from mlkit.errors import ParamError
 from mlkit.runtime import JOBS_VARIABLE, in_parallel, jobs
 
 DATA = np.arange(1_000_000, dtype=float)
@@ -39,5 +40,5 @@ def test_jobs_default_to_the_cpus_available(monkeypatch):
 @pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
 def test_a_bad_jobs_setting_is_named(monkeypatch, value):
     monkeypatch.setenv(JOBS_VARIABLE, value)
-    with pytest.raises(ValueError, match=f"{JOBS_VARIABLE}.*{value!r}"):
+    with pytest.raises(ParamError, match=f"{JOBS_VARIABLE}.*{value!r}"):
         jobs()

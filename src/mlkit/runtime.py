@@ -15,6 +15,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mlkit.errors import ParamError
+
 THREADS = 1
 JOBS_VARIABLE = "MLKIT_JOBS"
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -35,7 +37,7 @@ def jobs() -> int:
     if not value:
         return len(os.sched_getaffinity(0))
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{JOBS_VARIABLE} must be a whole number of at least 1, not {value!r}")
+        raise ParamError(f"{JOBS_VARIABLE} must be a whole number of at least 1, not {value!r}")
     return int(value)
 
 
