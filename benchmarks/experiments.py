@@ -1,13 +1,13 @@
 """Experiment queue timings on all flights: a 4-experiment sweep with 1 and with 2 workers, and the
 re-run of an experiment already run (restored from DVC's run-cache)."""
 
-import os
+import contextlib
 import subprocess
 import sys
 import time
 
 from benchmarks.workspace import median, run, scratch_repo, target
-from mlkit.experiments import active_workers, queue, run_queue
+from mlkit.experiments import queue, run_queue, wait_for_workers_to_exit
 
 TIMEOUT_S = 1800
 WORKER_EXIT_TIMEOUT_S = 120
@@ -15,24 +15,16 @@ WORKER_EXIT_TIMEOUT_S = 120
 
 def _sweep(repo, values: list[int], workers: int) -> float:
     """Wall time of queueing and running one experiment per `train.hgb.max_iter` value."""
-    cwd = os.getcwd()
-    os.chdir(repo)
-    try:
+    with contextlib.chdir(repo):
         names = queue([{"train.hgb.max_iter": value} for value in values])
         outcome = run_queue(names, workers, TIMEOUT_S)
-        _wait_for_workers_to_exit()  # so that no worker shares the CPU with the next measurement
-    finally:
-        os.chdir(cwd)
+        # so that no worker shares the CPU with the next measurement
+        wait_for_workers_to_exit(time.monotonic() + WORKER_EXIT_TIMEOUT_S)
     if outcome.failed or outcome.left_queued:
-        left = outcome.left_queued
-        raise RuntimeError(f"sweep with {workers} workers: failed {outcome.failed}, left {left}")
+        raise RuntimeError(
+            f"sweep with {workers} workers: failed {outcome.failed}, left {outcome.left_queued}"
+        )
     return outcome.seconds
-
-
-def _wait_for_workers_to_exit() -> None:
-    deadline = time.monotonic() + WORKER_EXIT_TIMEOUT_S
-    while active_workers() and time.monotonic() < deadline:
-        time.sleep(1)
 
 
 def _two_processes_over_one() -> float:

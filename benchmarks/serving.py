@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -104,13 +103,13 @@ def _single(requests: list[dict], model, repeats: int) -> dict:
             start = time.perf_counter()
             scorer.predict_proba([flight])
             times.append(time.perf_counter() - start)
-        lean.append(statistics.median(times) * 1000)
+        lean.append(median(times) * 1000)
         times = []
         for frame in frames:
             start = time.perf_counter()
             model.predict_proba(frame)
             times.append(time.perf_counter() - start)
-        pipeline.append(statistics.median(times) * 1000)
+        pipeline.append(median(times) * 1000)
     return {"single_lean_ms": median(lean), "single_pipeline_ms": median(pipeline)}
 
 

@@ -78,6 +78,12 @@ def active_workers() -> int:
     return 0
 
 
+def wait_for_workers_to_exit(deadline: float) -> None:
+    """Poll gently until no queue worker is alive or the `time.monotonic()` deadline passes."""
+    while active_workers() and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+
+
 def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOutcome:
     """Start `workers` workers and wait, polling gently, until the queue drains or time runs out.
 
@@ -89,8 +95,7 @@ def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOu
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
-    while active_workers() and time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
+    wait_for_workers_to_exit(deadline)
     _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
     pending = set(names)
     status: dict[str, str] = {}
