@@ -48,8 +48,7 @@ def held_out_metrics(y: np.ndarray, proba: dict, thresholds: dict, validation: d
     }
 
 
-def slice_metrics(test: pd.DataFrame, proba: dict, thresholds: dict, settings: dict) -> dict:
-    y = test[LABEL].to_numpy()
+def slice_metrics(y: np.ndarray, test: pd.DataFrame, proba: dict, thresholds: dict, settings: dict) -> dict:
     return {
         column: {
             name: slice_scores(y, proba[name], test[column], thresholds[name], settings["min_slice_rows"])
@@ -102,7 +101,7 @@ def main(params: dict) -> None:
     importance, slices = in_parallel(
         [
             lambda: feature_importance(models["model"], sample, sample[LABEL], settings),
-            lambda: slice_metrics(test, proba, thresholds, settings),
+            lambda: slice_metrics(y, test, proba, thresholds, settings),
         ]
     )
     write_json(held_out_metrics(y, proba, thresholds, validation), paths.EVALUATE_METRICS)

@@ -19,11 +19,10 @@ def main(params: dict) -> None:
     reference = training.sample(n=min(REFERENCE_ROWS, len(training)), random_state=0)
     batch = pd.read_parquet(paths.SCORED / "scored.parquet")
     to_features = model.named_steps["schedule"].transform
-    drift = drift_table(
-        to_features(reference), to_features(batch), settings["psi_bins"], settings["psi_flag"]
-    )
+    features = to_features(reference)  # derived once: for drift, and for the model's scores
+    drift = drift_table(features, to_features(batch), settings["psi_bins"], settings["psi_flag"])
     score = drift_table(
-        pd.DataFrame({"score": model.predict_proba(reference)[:, 1]}),
+        pd.DataFrame({"score": model[1:].predict_proba(features)[:, 1]}),
         batch[["probability"]].set_axis(["score"], axis=1),
         settings["psi_bins"],
         settings["psi_flag"],
