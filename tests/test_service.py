@@ -25,9 +25,7 @@ import yaml
 
 from conftest import Repo
 from flights.features import model_inputs
-from flights.modeling import TRUSTED_TYPES
 from flights.service import EXAMPLE, create_app
-from mlkit.persistence import load_model
 from mlkit.serving import ModelVersionError
 
 pytestmark = pytest.mark.slow
@@ -152,11 +150,10 @@ def test_predict_answers_a_probability_with_the_locked_model_version(client, pip
     assert prediction["disrupted"] == (prediction["probability"] >= threshold)
 
 
-def test_answers_equal_the_saved_pipeline_on_real_flights(client, pipeline_repo):
+def test_answers_equal_the_saved_pipeline_on_real_flights(client, pipeline_repo, model):
     """The lean HTTP path gives bit for bit the Pipeline's probabilities, through JSON and back."""
     test = pd.read_parquet(pipeline_repo.path / "data/split/test.parquet")
     records = request_records(test.sample(n=60, random_state=1))
-    model = load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
     expected = model.predict_proba(pd.DataFrame(records))[:, 1]
     answered = []
     for start in range(0, len(records), MAX_FLIGHTS):

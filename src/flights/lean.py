@@ -14,7 +14,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from flights.cleaning import WEATHER_COLUMNS
-from flights.features import CATEGORICAL_FEATURES, PLANE_LOOKUP
+from flights.features import CATEGORICAL_FEATURES, PLANE_LOOKUP, hhmm_to_minutes
 
 NEW_YORK = ZoneInfo("America/New_York")
 NAN = float("nan")
@@ -25,10 +25,6 @@ def _date_facts(year: int, month: int, day: int) -> tuple[int, bool]:
     """(weekday, New York on daylight-saving time), as ScheduleFeatures computes them."""
     noon = datetime(year, month, day, 12, tzinfo=NEW_YORK)
     return date(year, month, day).weekday(), noon.utcoffset().total_seconds() == -4 * 3600
-
-
-def _minutes(hhmm: int) -> int:
-    return (hhmm // 100) * 60 + hhmm % 100
 
 
 class LeanScorer:
@@ -54,7 +50,7 @@ class LeanScorer:
         lookups = self.lookups
         tail, dest, origin = flight.get("tailnum") or "", flight["dest"], flight["origin"]
         weekday, dst = _date_facts(flight["year"], flight["month"], flight["day"])
-        dep, arr = _minutes(flight["sched_dep_time"]), _minutes(flight["sched_arr_time"])
+        dep, arr = hhmm_to_minutes(flight["sched_dep_time"]), hhmm_to_minutes(flight["sched_arr_time"])
         dest_tz = lookups["dest_tz"].get(dest, NAN)
         dest_offset = dest_tz + (lookups["dest_dst"].get(dest) == 1 and dst)
         local = arr - dep + (1440 if arr < dep else 0)
