@@ -36,13 +36,12 @@ def _model():
     from flights.modeling import TRUSTED_TYPES
     from mlkit.serving import ModelVersionError, verified_model
 
-    with contextlib.chdir(ROOT):  # dvc.lock records paths relative to the project root
-        try:
-            return verified_model(paths.MODEL, paths.LOCK, TRUSTED_TYPES)
-        except ModelVersionError as error:
-            raise RuntimeError(
-                f"{error}\nthe serving benchmark measures the full-data model of {ROOT}: run `make repro`"
-            ) from error
+    try:  # dvc.lock's paths are read relative to the lock file's folder
+        return verified_model(ROOT / paths.MODEL, ROOT / paths.LOCK, TRUSTED_TYPES)
+    except ModelVersionError as error:
+        raise RuntimeError(
+            f"{error}\nthe serving benchmark measures the full-data model of {ROOT}: run `make repro`"
+        ) from error
 
 
 def _request_dicts(frame: pd.DataFrame) -> list[dict]:
@@ -258,13 +257,12 @@ def bench(repeats: int) -> dict:
         "http_single_p99_over_p50": target(results["http_single_p99_over_p50"], "<", 4.0),
         f"http_{BATCH_FLIGHTS}_p99_over_p50": target(tail, "<", 4.0),
     }
-    results["threads"] = threads()
     _print(results)
     return results
 
 
 def _print(results: dict) -> None:
-    settings = ", ".join(f"{k}={v}" for k, v in results["threads"].items())
+    settings = ", ".join(f"{k}={v}" for k, v in threads().items())
     print(f"serving benchmark ({settings}, load average {results['load']['load_average']:.1f}):")
     for name in (
         "batch_score_flights_rows_per_s", "batch_predict_proba_rows_per_s", "batch_score_vs_bare_ratio",
