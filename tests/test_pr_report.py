@@ -18,12 +18,13 @@ import pytest
 import yaml
 
 from conftest import PROJECT, Repo, clone_repo, tool_env
+from flights import paths
 from mlkit import pr_report as pr
 from mlkit.config import ParamError
 from mlkit.metrics import METRICS
 
 PNG = b"\x89PNG\r\n\x1a\n"
-REPORT = Path("reports/pr-report.md")
+REPORT = paths.PR_REPORT
 CURVES = ("roc", "precision_recall", "calibration")
 TOLERANCE = {"roc_auc": 0.005, "average_precision": 0.005, "log_loss": 0.005, "brier": 0.003}
 

@@ -15,8 +15,7 @@ from mlkit import pr_report as pr
 from mlkit.config import ParamError, load_params
 from mlkit.io import atomic_dir, write_text
 
-PR_REPORT, PR_FIGURES = paths.PR_REPORT, paths.PR_FIGURES
-FIGURE_LINK = PR_FIGURES.relative_to(PR_REPORT.parent)  # images are linked relative to the markdown
+FIGURE_LINK = paths.PR_FIGURES.relative_to(paths.PR_REPORT.parent)  # links relative to the markdown
 CURVES = {"roc": "ROC", "precision_recall": "precision-recall", "calibration": "calibration"}
 DATA_FIELDS = (  # (label, source.dotted.key) of the data diff
     ("flights in", "quality.prepare.rows_in"),
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     images = []
-    with atomic_dir(PR_FIGURES) as folder:
+    with atomic_dir(paths.PR_FIGURES) as folder:
         for curve, title in CURVES.items():
             head_curve = pr.read_curve(pr.text_in_workspace(curve_csv(curve)))
             if head_curve is None:
@@ -102,12 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         repro=repro,
         notes=notes,
     )
-    write_text(markdown, PR_REPORT)
+    write_text(markdown, paths.PR_REPORT)
 
     failed = pr.failures(gates)
     for gate in failed:
         print(f"pr-report: FAIL: {pr.failure_line(gate)}", file=sys.stderr)
-    print(f"pr-report: {'FAIL' if failed else 'PASS'}: wrote {PR_REPORT} and {PR_FIGURES}/")
+    print(f"pr-report: {'FAIL' if failed else 'PASS'}: wrote {paths.PR_REPORT} and {paths.PR_FIGURES}/")
     return 1 if failed else 0
 
 

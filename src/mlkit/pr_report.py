@@ -60,6 +60,7 @@ def fmt_value(value: Any, digits: int = DIGITS, signed: bool = False) -> str:
 
 
 def fmt_signed(value: Any, digits: int = DIGITS) -> str:
+    """A difference with its sign; what rounds to zero is +0.0000."""
     return fmt_value(value, digits, signed=True)
 
 
