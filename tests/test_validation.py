@@ -317,6 +317,7 @@ def test_assess_duplicated_keys(good_tables):
         ("planes", "seats", [7], 0, "in_range(1, 1000)"),
         ("airports", "dst", [2], "X", "isin(['A', 'N', 'U'])"),
         ("airlines", "carrier", [0], "united", "str_matches('^[A-Z0-9]{2}$')"),
+        ("flights", "origin", [4], "JFK\n", "str_matches('^[A-Z0-9]{3}$')"),  # whole value, not re.match
     ],
 )
 def test_assess_out_of_range_values(good_tables, table, column, rows, value, rule):

@@ -4,7 +4,6 @@ Each rule is written once, in FIELDS; `flight_model` turns them into a pydantic 
 `batch_schema` into a pandera schema (files), so both reject the same inputs.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ from pandera import Check
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from flights.cleaning import WEATHER_COLUMNS
+from mlkit.validation import full_match
 
 
 @dataclass(frozen=True)
@@ -84,17 +84,6 @@ class _FlightChecks(BaseModel):
 Flight = create_model("Flight", __base__=_FlightChecks, **{rule.name: _annotation(rule) for rule in FIELDS})
 
 
-def _matches_whole(pattern: str) -> Callable[[pd.Series], pd.Series]:
-    """Whether each value matches the whole pattern, as pydantic does (re.match's '$' also matches
-    before a final newline); a file repeats its codes, so each distinct value is matched once."""
-
-    def check(values: pd.Series) -> pd.Series:
-        distinct = values.drop_duplicates()
-        return values.isin(distinct[distinct.str.fullmatch(pattern).fillna(False).astype(bool)])
-
-    return check
-
-
 def batch_schema(carriers: list[str], origins: list[str]) -> pa.DataFrameSchema:
     """The same rules for a whole file, vectorised; `carriers` and `origins` are those the model knows."""
     columns = {}
@@ -103,7 +92,7 @@ def batch_schema(carriers: list[str], origins: list[str]) -> pa.DataFrameSchema:
         if rule.ge is not None:
             checks.append(Check.in_range(rule.ge, rule.le))
         if rule.pattern:
-            checks.append(Check(_matches_whole(rule.pattern), name=f"str_matches('{rule.pattern}')"))
+            checks.append(full_match(rule.pattern))
         if rule.name in ("sched_dep_time", "sched_arr_time"):
             checks.append(Check(lambda s: s % 100 < 60, name="hhmm_minutes_below_60"))
         if rule.name == "carrier":

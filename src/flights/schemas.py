@@ -8,9 +8,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check
 
+from mlkit.validation import full_match
+
 UTC = pd.DatetimeTZDtype("ns", "UTC")
-CODE2 = Check.str_matches(r"^[A-Z0-9]{2}$")
-CODE3 = Check.str_matches(r"^[A-Z0-9]{3}$")
+CODE2 = full_match(r"^[A-Z0-9]{2}$")
+CODE3 = full_match(r"^[A-Z0-9]{3}$")
 MONTHS = Check.in_range(1, 12)
 
 
@@ -81,7 +83,7 @@ HARD = {
     ),
     "planes": pa.DataFrameSchema(
         {
-            "tailnum": _col(str, Check.str_matches(r"^[A-Z0-9]+$")),
+            "tailnum": _col(str, full_match(r"^[A-Z0-9]+$")),
             "year": _col("float64", Check.in_range(1900, 2100), nullable=True),
             "type": _col(str, nullable=True),
             "manufacturer": _col(str, nullable=True),

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+from pandera import Check
 from pandera.errors import SchemaErrors
 
 from mlkit.errors import DataError
@@ -39,6 +40,18 @@ def _example(value) -> object:
     if hasattr(value, "item"):
         value = value.item()
     return value if isinstance(value, int | float | str | bool) or value is None else str(value)
+
+
+def full_match(pattern: str) -> Check:
+    """pandera's `str_matches`, but of the whole value: `re.match`'s `$` also matches before a final
+    newline, so "UA\\n" would pass `^[A-Z0-9]{2}$`. A column repeats its codes, so each distinct value is
+    matched once."""
+
+    def matches(values: pd.Series) -> pd.Series:
+        distinct = values.drop_duplicates()
+        return values.isin(distinct[distinct.str.fullmatch(pattern).fillna(False).astype(bool)])
+
+    return Check(matches, name=f"str_matches('{pattern}')")
 
 
 def violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> list[Violation]:
