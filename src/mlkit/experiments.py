@@ -1,19 +1,26 @@
 """Queued DVC experiment sweeps: expand a grid, queue it, run it with N workers under a timeout, collect.
 
-The queue is driven through the `dvc` command line, as a user would; its workers find `dvc` on PATH.
+The queue is filled and started through the `dvc` command line, as a user would (its workers find `dvc`
+on PATH); it is watched through DVC's Python API in this process, because each `dvc queue status`
+process costs almost a second of CPU, taken from the workers at every poll.
 """
 
 import itertools
 import json
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dvc.repo import Repo
+
 from mlkit.runtime import JOBS_VARIABLE
 
-POLL_SECONDS = 5  # polling faster eats the CPU that the second worker needs
+POLL_SECONDS = 2  # a poll costs ~0.1 s of CPU in this process
+STOP_TIMEOUT_S = 120  # for killed experiments' workers to exit
+ENDED = ("Success", "Failed")
 
 
 @dataclass
@@ -59,55 +66,65 @@ def _yaml(value: object) -> str:
 
 
 def queue_status() -> dict[str, str]:
-    """Experiment name -> state (Queued, Running, Success, Failed) from `dvc queue status`'s table."""
-    status = {}
-    for line in _dvc("queue", "status").stdout.splitlines()[1:]:
-        if line.startswith("Worker"):
-            break
-        fields = line.split()
-        if len(fields) >= 4:
-            status[fields[1]] = fields[-1]
-    return status
+    """Experiment name -> state (Queued, Running, Success, Failed), as `dvc queue status` lists them."""
+    with Repo() as repo:
+        tasks = repo.experiments.celery_queue.status()
+    return {task["name"]: task["status"] for task in tasks if task.get("name")}
 
 
-def active_workers() -> int:
-    """How many queue workers are alive, from `dvc queue status`'s last line."""
-    for line in _dvc("queue", "status").stdout.splitlines():
-        if line.startswith("Worker status:"):
-            return int(line.split(":")[1].split()[0])
-    return 0
+def busy_workers() -> int:
+    """How many queue workers are running an experiment, as `dvc queue status` counts them."""
+    with Repo() as repo:
+        return sum(1 for tasks in repo.experiments.celery_queue.worker_status().values() if tasks)
 
 
 def wait_for_workers_to_exit(deadline: float) -> None:
-    """Poll gently until no queue worker is alive or the `time.monotonic()` deadline passes."""
-    while active_workers() and time.monotonic() < deadline:
+    """Poll until no queue worker is busy (an idle one exits by itself) or the `time.monotonic()` deadline
+    passes."""
+    while busy_workers() and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
 
 
+def start_workers(workers: int) -> None:
+    """`dvc queue start`, returning at once: the detached workers inherit the command's output, so with
+    a captured pipe the call would block until they exit, past any timeout. Their logs stay in DVC's
+    own files (`dvc queue logs`)."""
+    command = ["dvc", "queue", "start", "--jobs", str(workers)]
+    with tempfile.TemporaryFile("w+") as output:
+        env = dict(os.environ, **{JOBS_VARIABLE: "1"})
+        result = subprocess.run(command, stdout=output, stderr=subprocess.STDOUT, text=True, env=env)
+        if result.returncode:
+            output.seek(0)
+            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {output.read()}")
+
+
 def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOutcome:
-    """Start `workers` workers and wait, polling gently, until the queue drains or time runs out.
+    """Start `workers` workers and poll until the named experiments end or time runs out.
 
     Workers left from an earlier run are waited for first: a worker still shutting down would take
     the new tasks alone. A queue runs experiments side by side, so each worker's stages run one process
     each (`MLKIT_JOBS=1`, whatever the number of workers) and their work does not fight for the cores.
-    Workers exit by themselves once the queue is empty; only on a timeout are the unfinished experiments
-    killed and the workers stopped.
+    Workers exit by themselves once the queue is empty; on a timeout the running experiments are
+    killed, the queued ones removed and the workers stopped, so nothing keeps running after the call.
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
     wait_for_workers_to_exit(deadline)
-    _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
-    pending = set(names)
-    status: dict[str, str] = {}
-    while time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
-        status = {name: state for name, state in queue_status().items() if name in pending}
-        if status and all(s in ("Success", "Failed") for s in status.values()):
+    start_workers(workers)
+    while True:
+        status = {name: state for name, state in queue_status().items() if name in names}
+        if all(status.get(name) in ENDED for name in names) or time.monotonic() >= deadline:
             break
-    left = sorted(name for name, s in status.items() if s not in ("Success", "Failed"))
+        time.sleep(POLL_SECONDS)
+    left = sorted(name for name in names if status.get(name) not in ENDED)
     if left:
-        _dvc("queue", "kill", *left, check=False)
+        running = [name for name in left if status.get(name) == "Running"]
+        waiting = [name for name in left if name not in running]
+        for command, tasks in (("kill", running), ("remove", waiting)):
+            if tasks:
+                _dvc("queue", command, *tasks, check=False)
         _dvc("queue", "stop", check=False)
+        wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
     return SweepOutcome(
         finished=sorted(n for n, s in status.items() if s == "Success"),
         failed=sorted(n for n, s in status.items() if s == "Failed"),

@@ -1,0 +1,57 @@
+"""`make sweep` for real: a small grid queued as DVC experiments, run by 2 queue workers and compared;
+a queue that outlives its timeout is stopped and reported, not waited on."""
+
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import Repo, clone_repo
+
+pytestmark = pytest.mark.slow
+
+
+def run_sweep(
+    repo: Repo, folder: Path, grid: list[dict], timeout_minutes: float
+) -> subprocess.CompletedProcess:
+    """`python -m flights.sweep` (what `make sweep` runs) in `repo`, with a spec outside the repo."""
+    spec = folder / "sweep.yaml"
+    spec.write_text(
+        yaml.safe_dump({"workers": 2, "timeout_minutes": timeout_minutes, "rank_by": "roc_auc", "grid": grid})
+    )
+    return repo.run("python", "-m", "flights.sweep", "--spec", str(spec), check=False)
+
+
+def queue_table(repo: Repo) -> str:
+    return repo.dvc("queue", "status").stdout
+
+
+def test_a_sweep_runs_with_two_workers_and_ranks_on_the_validation_month(pipeline_repo, tmp_path):
+    repo = clone_repo(pipeline_repo, tmp_path)
+    result = run_sweep(repo, tmp_path, [{"train.hgb.max_iter": [10, 30]}], timeout_minutes=10)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = (repo.path / "reports/sweep/sweep.md").read_text()
+    assert "2 finished, 0 failed [], 0 left unfinished at the timeout [], in" in report
+    assert "with 2 workers" in report
+    table = pd.read_csv(repo.path / "reports/sweep/sweep.csv")
+    assert sorted(table["experiment"]) == ["max_iter-10", "max_iter-30"]
+    assert table["valid roc_auc"].is_monotonic_decreasing  # ranked on validation, best first
+    assert table["valid roc_auc"].nunique() == 2  # each experiment has metrics of its own
+    assert (table["valid baseline roc_auc"] == table["valid baseline roc_auc"].iloc[0]).all()
+    assert (repo.path / "reports/sweep/sweep.png").stat().st_size > 0
+    listed = repo.dvc("exp", "list", "--name-only").stdout.split()
+    assert {"max_iter-10", "max_iter-30"} <= set(listed)
+    assert "Worker status: 0 active" in queue_table(repo)
+
+
+def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_path):
+    repo = clone_repo(pipeline_repo, tmp_path)
+    result = run_sweep(repo, tmp_path, [{"train.hgb.max_iter": [11, 31]}], timeout_minutes=0.05)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "0 finished" in result.stdout
+    assert "left unfinished at the timeout ['max_iter-11', 'max_iter-31']" in result.stdout
+    status = queue_table(repo)
+    assert "Running" not in status and "Queued" not in status, status
+    assert "Worker status: 0 active" in status
