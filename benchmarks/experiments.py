@@ -16,8 +16,8 @@ WORKER_EXIT_TIMEOUT_S = 120
 def _sweep(repo, values: list[int], workers: int) -> float:
     """Wall time of queueing and running one experiment per `train.hgb.max_iter` value."""
     with contextlib.chdir(repo):
-        names = queue([{"train.hgb.max_iter": value} for value in values])
-        outcome = run_queue(names, workers, TIMEOUT_S)
+        tasks = queue([{"train.hgb.max_iter": value} for value in values])
+        outcome = run_queue(tasks, workers, TIMEOUT_S)
         # so that no worker shares the CPU with the next measurement
         wait_for_workers_to_exit(time.monotonic() + WORKER_EXIT_TIMEOUT_S)
     if outcome.failed or outcome.left_queued:

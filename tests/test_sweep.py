@@ -45,6 +45,11 @@ def test_a_sweep_runs_with_two_workers_and_ranks_on_the_validation_month(pipelin
     assert {"max_iter-10", "max_iter-30"} <= set(listed)
     assert "Worker status: 0 active" in queue_table(repo)
 
+    again = run_sweep(repo, tmp_path, [{"train.hgb.max_iter": [10, 30]}], timeout_minutes=10)
+    assert again.returncode == 0, again.stdout + again.stderr  # the same names on the same commit
+    assert "2 finished, 0 failed" in again.stdout
+    assert pd.read_csv(repo.path / "reports/sweep/sweep.csv").equals(table)
+
 
 def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_path):
     repo = clone_repo(pipeline_repo, tmp_path)

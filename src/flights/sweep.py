@@ -54,10 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: sweep.yaml rank_by = {metric!r} is not one of {sorted(METRICS)}", file=sys.stderr)
         return 2
     runs = expand(spec["grid"])
-    names = queue(runs)
-    print(f"queued {len(names)} experiments; running with {spec['workers']} workers ...", flush=True)
-    outcome = run_queue(names, spec["workers"], spec["timeout_minutes"] * 60)
-    settings = dict(zip(names, runs, strict=True))
+    tasks = queue(runs)
+    print(f"queued {len(tasks)} experiments; running with {spec['workers']} workers ...", flush=True)
+    outcome = run_queue(tasks, spec["workers"], spec["timeout_minutes"] * 60)
+    settings = dict(zip(tasks, runs, strict=True))
     table = comparison(list(experiments(outcome.finished)), settings, metric)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     summary = (
@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ranked = table.to_markdown(index=False) if not table.empty else "no results"
     write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{ranked}\n", OUTPUT / "sweep.md")
-    if not table.empty:
+    if table.empty:  # no table or figure of an earlier sweep left beside this report
+        for stale in (OUTPUT / "sweep.csv", OUTPUT / "sweep.png"):
+            stale.unlink(missing_ok=True)
+    else:
         write_csv(table, OUTPUT / "sweep.csv")
         ranked_bars(
             table.set_index("experiment")[f"valid {metric}"],

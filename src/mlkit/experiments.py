@@ -47,41 +47,58 @@ def experiment_name(settings: dict[str, object]) -> str:
     return "_".join(parts).replace("/", "-").lower()
 
 
-def _dvc(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["dvc", *args], text=True, capture_output=True, check=check, env=env)
+def _dvc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """A `dvc` command; when it fails, the error says what DVC said."""
+    result = subprocess.run(["dvc", *args], text=True, capture_output=True)
+    if check and result.returncode:
+        raise RuntimeError(f"dvc {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
+    return result
 
 
-def queue(runs: list[dict[str, object]]) -> list[str]:
-    names = []
-    for settings in runs:
-        name = experiment_name(settings)
-        options = [item for key, value in settings.items() for item in ("-S", f"{key}={_yaml(value)}")]
+def _value(value: object) -> str:
+    """A value for `-S key=value`, which DVC reads as YAML: strings as they are, the rest as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _tasks() -> list[dict]:
+    """The queue's tasks (name, stash `rev`, status) as `dvc queue status` lists them, ended ones too."""
+    with Repo() as repo:
+        return repo.experiments.celery_queue.status()
+
+
+def queue(runs: list[dict[str, object]]) -> dict[str, str]:
+    """Queue one experiment per settings; returns experiment name -> its queue task's stash revision.
+
+    Tasks are told apart by revision, because the queue keeps ended tasks of earlier sweeps under the
+    same names. An experiment of the same name on this commit is replaced: a sweep run again on the
+    same commit gives the same results (restored from the run-cache).
+    """
+    names = [experiment_name(settings) for settings in runs]
+    existing = set(_dvc("exp", "list", "--name-only").stdout.split())
+    replaced = [name for name in names if name in existing]
+    if replaced:
+        _dvc("exp", "remove", *replaced)
+    before = {task["rev"] for task in _tasks()}
+    for name, settings in zip(names, runs, strict=True):
+        options = [item for key, value in settings.items() for item in ("-S", f"{key}={_value(value)}")]
         _dvc("exp", "run", "--queue", "--name", name, *options)
-        names.append(name)
-    return names
+    new = {task["name"]: task["rev"] for task in _tasks() if task["rev"] not in before}
+    return {name: new[name] for name in names}
 
 
-def _yaml(value: object) -> str:
-    return json.dumps(value) if isinstance(value, bool) else str(value)
-
-
-def queue_status() -> dict[str, str]:
-    """Experiment name -> state (Queued, Running, Success, Failed), as `dvc queue status` lists them."""
+def live_workers() -> int:
+    """How many queue workers answer, busy or idle (`dvc queue status` counts both)."""
     with Repo() as repo:
-        tasks = repo.experiments.celery_queue.status()
-    return {task["name"]: task["status"] for task in tasks if task.get("name")}
-
-
-def busy_workers() -> int:
-    """How many queue workers are running an experiment, as `dvc queue status` counts them."""
-    with Repo() as repo:
-        return sum(1 for tasks in repo.experiments.celery_queue.worker_status().values() if tasks)
+        return len(repo.experiments.celery_queue.worker_status())
 
 
 def wait_for_workers_to_exit(deadline: float) -> None:
-    """Poll until no queue worker is busy (an idle one exits by itself) or the `time.monotonic()` deadline
-    passes."""
-    while busy_workers() and time.monotonic() < deadline:
+    """Poll until no queue worker is left or the `time.monotonic()` deadline passes.
+
+    An idle worker exits by itself once the queue is empty, but until it has, `dvc queue start` counts
+    it as running and starts one worker fewer: a sweep right after another would run on one worker.
+    """
+    while live_workers() and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
 
 
@@ -98,32 +115,31 @@ def start_workers(workers: int) -> None:
             raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {output.read()}")
 
 
-def run_queue(names: list[str], workers: int, timeout_seconds: float) -> SweepOutcome:
-    """Start `workers` workers and poll until the named experiments end or time runs out.
+def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> SweepOutcome:
+    """Start `workers` workers and poll until the queued `tasks` (from `queue`) end or time runs out.
 
     Workers left from an earlier run are waited for first: a worker still shutting down would take
     the new tasks alone. A queue runs experiments side by side, so each worker's stages run one process
     each (`MLKIT_JOBS=1`, whatever the number of workers) and their work does not fight for the cores.
-    Workers exit by themselves once the queue is empty; on a timeout the running experiments are
-    killed, the queued ones removed and the workers stopped, so nothing keeps running after the call.
+    Workers exit by themselves once the queue is empty; on a timeout the tasks not started are removed
+    and the queue is stopped with its running experiments killed, so nothing runs on after the call.
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
     wait_for_workers_to_exit(deadline)
     start_workers(workers)
     while True:
-        status = {name: state for name, state in queue_status().items() if name in names}
-        if all(status.get(name) in ENDED for name in names) or time.monotonic() >= deadline:
+        by_rev = {task["rev"]: task["status"] for task in _tasks()}
+        status = {name: by_rev.get(rev, "Queued") for name, rev in tasks.items()}
+        if all(state in ENDED for state in status.values()) or time.monotonic() >= deadline:
             break
         time.sleep(POLL_SECONDS)
-    left = sorted(name for name in names if status.get(name) not in ENDED)
+    left = sorted(name for name, state in status.items() if state not in ENDED)
     if left:
-        running = [name for name in left if status.get(name) == "Running"]
-        waiting = [name for name in left if name not in running]
-        for command, tasks in (("kill", running), ("remove", waiting)):
-            if tasks:
-                _dvc("queue", command, *tasks, check=False)
-        _dvc("queue", "stop", check=False)
+        waiting = [name for name in left if status[name] == "Queued"]
+        if waiting:
+            _dvc("queue", "remove", *waiting, check=False)
+        _dvc("queue", "stop", "--kill", check=False)
         wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
     return SweepOutcome(
         finished=sorted(n for n, s in status.items() if s == "Success"),
