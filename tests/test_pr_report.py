@@ -216,6 +216,18 @@ def test_fetch_hint_names_the_exact_command() -> None:
         "git fetch --depth 1 origin release/1.2:refs/remotes/origin/release/1.2"
     )
     assert pr.fetch_hint("0123456789abcdef") == "git fetch --depth 1 origin 0123456789abcdef"
+    assert [pr.fetched_rev(rev) for rev in ("main", "origin/main", "0123456789abcdef")] == [
+        "origin/main", "origin/main", "0123456789abcdef"
+    ]  # fmt: skip
+
+
+def test_the_bases_gates_judge_a_change_to_them() -> None:
+    strict = {"tolerance": {"roc_auc": 0.005}, "min_lift": {"roc_auc": 0.05}}
+    loose = {"tolerance": {"roc_auc": 1.0}, "min_lift": {}}
+    assert pr.gates_in_force(strict, strict) == (strict, None)
+    gates, note = pr.gates_in_force(strict, loose)
+    assert gates == strict and "base's gates apply" in note
+    assert pr.gates_in_force(None, loose) == (loose, None)  # a base from before the gates existed
 
 
 def test_overlay_plot_is_a_byte_stable_png(tmp_path: Path) -> None:
@@ -339,8 +351,9 @@ def hand_edited(base_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Re
 
 @pytest.fixture(scope="module")
 def first_pr(base_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Report]:
-    """Against a root commit that holds no metrics/ and no plots/ yet: once as is, once with a
-    min_lift the model cannot reach (the lift gate applies on a first PR too)."""
+    """Against a root commit that holds no metrics/ and no plots/ yet: once as is, once against a root
+    commit whose gates ask a min_lift the model cannot reach (the lift gate applies on a first PR too,
+    with the base's gates)."""
     repo = clone_repo(base_repo, tmp_path_factory.mktemp("pr-first"))
     env = {**repo.env, "GIT_INDEX_FILE": str(repo.path / ".git" / "first-index")}
 
@@ -355,8 +368,11 @@ def first_pr(base_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> tuple
     git("update-ref", "refs/heads/first", first)
     passing = run_report(repo, "first")
     repo.set_params({"gates.min_lift.roc_auc": 0.5})  # gates are read by no stage: lock unchanged
-    failing = run_report(repo, "first")
+    git("add", "params.yaml")
+    strict = git("commit-tree", git("write-tree"), "-m", "first commit, with a min_lift no model reaches")
+    git("update-ref", "refs/heads/first-strict", strict)
     repo.run("git", "checkout", "-q", "--", "params.yaml")
+    failing = run_report(repo, "first-strict")  # the base's gates judge the change, not the head's
     return passing, failing
 
 
@@ -446,8 +462,9 @@ def test_first_pr_against_a_base_without_metrics(first_pr: tuple[Report, Report]
     assert {g["subject"] for g in gates if g["gate"] == "lift over baseline"} == set(min_lift)
     assert all(row["base"] == "n/a" for row in passing.table("Data"))
     assert_plots(passing)
-    # the lift gate still applies
+    # the lift gate still applies, with the base's min_lift
     assert failing.result.returncode == 1
+    assert "the base's gates apply" in failing.markdown
     assert [line.split(": ")[2:4] for line in failing.failed_lines()] == [["lift over baseline", "roc_auc"]]
 
 
@@ -490,4 +507,21 @@ def test_unknown_base_exits_2_before_any_work(base_repo: Repo) -> None:
     result = base_repo.run(sys.executable, "-m", "flights.pr_report", "--base", "origin/nope", check=False)
     assert result.returncode == 2
     assert "git fetch --depth 1 origin nope:refs/remotes/origin/nope" in result.stderr
+    assert "then run with BASE=origin/nope" in result.stderr
     assert "Stage" not in result.stderr  # no dvc repro ran
+
+
+@pytest.mark.slow
+def test_a_broken_base_exits_2_not_1(base_repo: Repo, tmp_path: Path) -> None:
+    """A crash is not a failed gate: CI must not read an unreadable base as a regression."""
+    repo = clone_repo(base_repo, tmp_path)
+    metrics = repo.path / "metrics/evaluate.json"
+    good = metrics.read_text()
+    metrics.write_text("{ not json")
+    repo.commit("a base whose metrics file is broken")
+    broken = repo.run("git", "rev-parse", "HEAD").stdout.strip()
+    metrics.write_text(good)
+    repo.commit("mended")
+    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", broken, check=False)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "pr-report: JSONDecodeError" in result.stderr

@@ -10,9 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
+import yaml
+
 from flights import paths
 from mlkit import pr_report as pr
-from mlkit.config import ParamError, load_params
+from mlkit.config import load_params
 from mlkit.io import atomic_dir, write_text
 
 FIGURE_LINK = paths.PR_FIGURES.relative_to(paths.PR_REPORT.parent)  # links relative to the markdown
@@ -42,18 +44,25 @@ def main(argv: list[str] | None = None) -> int:
     base_rev = parser.parse_args(argv).base
     base_commit = pr.rev_commit(base_rev)
     if base_commit is None:
-        hint = pr.fetch_hint(base_rev)
         print(
-            f"pr-report: base revision {base_rev!r} not found; fetch it first:\n  {hint}",
+            f"pr-report: base revision {base_rev!r} not found; fetch it first:\n"
+            f"  {pr.fetch_hint(base_rev)}\nthen run with BASE={pr.fetched_rev(base_rev)}",
             file=sys.stderr,
         )
         return 2
     try:
-        tolerance, min_lift = pr.validate_gates(load_params(paths.PARAMS).get("gates"))
-    except ParamError as error:
-        print(f"pr-report: {error}", file=sys.stderr)
+        return report(base_rev, base_commit)
+    except Exception as error:  # a broken input, not a failed gate: exit 2, as for a bad base
+        print(f"pr-report: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
 
+
+def report(base_rev: str, base_commit: str) -> int:
+    """Write the report; 0 when every gate passes, 1 when one fails."""
+    base_params = pr.git_show(base_commit, paths.PARAMS)
+    base_gates = None if base_params is None else (yaml.safe_load(base_params) or {}).get("gates")
+    gates_params, gates_note = pr.gates_in_force(base_gates, load_params(paths.PARAMS).get("gates"))
+    tolerance, min_lift = pr.validate_gates(gates_params)
     repro = pr.repro_check(paths.LOCK)  # first: everything below reads the reproduced workspace
     head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}
     base = pr.json_at(base_commit, paths.EVALUATE_METRICS) or {}
@@ -65,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows = pr.compare_metrics(base.get("model"), model, baseline, head.get("lift"), tolerance)
 
-    notes = []
+    notes = [gates_note] if gates_note else []
     params_diff, error = pr.dvc_params_diff(base_commit)
     if params_diff is None:
         notes.append(f"dvc params diff failed: {error}")

@@ -175,6 +175,16 @@ def validate_gates(gates: Any) -> tuple[dict[str, float], dict[str, float]]:
     return found[0], found[1]
 
 
+def gates_in_force(base: Any, head: Any) -> tuple[Any, str | None]:
+    """(the gates that judge a change, a note): the base's when it has them, so that a pull request
+    cannot loosen the bar it is judged by; a change to them is noted, and applies once merged."""
+    if base is None:
+        return head, None
+    if head != base:
+        return base, "this change edits the `gates` params: the base's gates apply until it is merged"
+    return base, None
+
+
 def regression_gates(
     base: Mapping[str, Any] | None, head: Mapping[str, Any], tolerance: Mapping[str, float]
 ) -> list[Gate]:
@@ -440,6 +450,13 @@ def fetch_hint(rev: str, remote: str = "origin") -> str:
         return f"git fetch --depth 1 {remote} {rev}"
     branch = rev.removeprefix("refs/remotes/").removeprefix(f"{remote}/")
     return f"git fetch --depth 1 {remote} {branch}:refs/remotes/{remote}/{branch}"
+
+
+def fetched_rev(rev: str, remote: str = "origin") -> str:
+    """The name of `rev` once `fetch_hint`'s command ran: a branch arrives as `<remote>/<branch>`."""
+    if re.fullmatch(r"[0-9a-fA-F]{7,40}", rev):
+        return rev
+    return f"{remote}/{rev.removeprefix('refs/remotes/').removeprefix(f'{remote}/')}"
 
 
 def git_show(rev: str, path: Path | str, cwd: Path | None = None) -> str | None:
