@@ -24,7 +24,10 @@ import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
 # What is never copied: the environment, git's own data, and pipeline outputs that DVC rebuilds.
-SKIPPED_DIRS = (".venv", ".git", ".dvc/cache", ".dvc/tmp", "data", "models", "reports", "dvc_plots")
+SKIPPED_DIRS = (
+    ".venv", ".git", ".dvc/cache", ".dvc/tmp", "data/raw", "data/prepared", "data/split", "data/scored",
+    "models", "reports", "dvc_plots",
+)  # fmt: skip
 # A 5% sample and lighter model settings: the same code paths, a fraction of the time.
 FAST_PARAMS = {
     "data.sample_fraction": 0.05,
@@ -164,8 +167,9 @@ class Repo:
         return result
 
     def restore(self) -> None:
-        """Back to the last commit: git's files, then DVC's outputs from the cache."""
+        """Back to the last commit: git's files (untracked ones removed), then DVC's outputs."""
         self.run("git", "reset", "-q", "--hard", "HEAD")
+        self.run("git", "clean", "-q", "-f", "-d")
         self.dvc("checkout", "--force")
 
     def hashes(self, *relative: str) -> dict[str, str]:

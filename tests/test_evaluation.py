@@ -56,9 +56,19 @@ def test_score_survives_certain_probabilities_and_one_class():
     proba = np.array([0.0, 1.0, 0.0, 1.0])  # confidently wrong half the time: log loss must stay finite
     assert np.isfinite(score(y, proba, 0.5)["log_loss"])
     single = score(np.zeros(4, dtype=int), np.array([0.1, 0.2, 0.3, 0.4]), 0.5)
-    assert np.isnan(single["roc_auc"])
+    assert np.isnan(single["roc_auc"]) and np.isnan(single["average_precision"])
     assert np.isfinite(single["log_loss"]) and np.isfinite(single["brier"])
     assert single["accuracy"] == 1.0
+
+
+def test_ranking_and_brier_use_the_probabilities_as_given():
+    """Only log loss clips: clipping first would tie 0, 1e-9 and 2e-9 and change the ROC AUC."""
+    y = np.array([0, 0, 1, 1, 0, 1])
+    proba = np.array([0.0, 1e-9, 2e-9, 1.0, 1 - 1e-9, 1.0])
+    got = score(y, proba, 0.5)
+    assert got["roc_auc"] == skm.roc_auc_score(y, proba) == pytest.approx(8 / 9)
+    assert got["average_precision"] == skm.average_precision_score(y, proba)
+    assert got["brier"] == skm.brier_score_loss(y, proba)
 
 
 def brute_force_f1(y: np.ndarray, proba: np.ndarray) -> dict[float, float]:

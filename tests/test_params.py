@@ -144,6 +144,13 @@ def test_split_with_overlapping_parts_names_the_month_and_both_parts():
     assert "month 2" in message and "'fit'" in message and "'valid'" in message
 
 
+def test_split_parts_out_of_time_order_are_rejected():
+    with pytest.raises(ParamError) as error:  # tested on months before those it was fitted on
+        split_by_period(MONTHS, "month", {"fit": [2, 3], "test": [1]})
+    message = str(error.value)
+    assert "'test' has month 1, not after month 3 of 'fit'" in message
+
+
 def test_split_with_an_empty_part_is_rejected():
     with pytest.raises(ParamError, match="'valid' lists no month"):
         split_by_period(MONTHS, "month", {"fit": [1, 2], "valid": [], "test": [3]})

@@ -132,6 +132,17 @@ def test_outputs_exist_and_counts_fit_a_five_percent_sample(pipeline_repo):
     assert len(pngs) == len(list((root / "plots/explore").glob("*.csv"))) >= 10
 
 
+def test_majority_class_says_its_class_in_every_month(pipeline_repo):
+    """Its yes/no is its class (on time), on the validation month and the test months alike."""
+    root = pipeline_repo.path
+    fitted = json.loads((root / "metrics/baseline.json").read_text())["majority"]
+    tested = json.loads((root / "metrics/evaluate.json").read_text())["majority"]
+    assert fitted["threshold"] == 0.5
+    for metrics in (fitted["validation"], tested):
+        assert metrics["recall"] == 0.0 and metrics["roc_auc"] == 0.5
+        assert metrics["accuracy"] > 0.6  # the on-time share
+
+
 def test_report_is_self_contained(pipeline_repo):
     root = pipeline_repo.path
     page = (root / "reports/index.html").read_text()
@@ -232,18 +243,51 @@ def assert_failed_cleanly(repo: Repo, result, lock: bytes, raw: dict[str, str]) 
     assert_clean(repo)
 
 
-def test_corrupt_source_stops_the_pipeline(failing_repo, tmp_path):
+def test_corrupt_source_stops_the_pipeline(failing_repo):
     repo = failing_repo
     lock = (repo.path / "dvc.lock").read_bytes()
     raw = repo.hashes("data/raw")
-    folder = write_source(tmp_path / "bad-source")
+    folder = write_source(repo.path / "data/source")
     corrupt_flights_zip(folder)
-    repo.set_params({"data.source": str(folder)})
+    repo.set_params({"data.source": "data/source"})
     result = repo.dvc("repro", check=False)
     output = result.stdout + result.stderr
     assert "table 'flights'" in output and "cannot read" in output and "flights.csv.zip" in output
     assert "Traceback" not in output  # a message for the user, not a crash
     assert_failed_cleanly(repo, result, lock, raw)
+
+
+def test_a_source_folder_outside_data_source_is_refused(failing_repo, tmp_path):
+    """DVC would not hash it, so new data there would never re-run the pipeline."""
+    repo = failing_repo
+    lock = (repo.path / "dvc.lock").read_bytes()
+    raw = repo.hashes("data/raw")
+    repo.set_params({"data.source": str(write_source(tmp_path / "elsewhere"))})
+    result = repo.dvc("repro", check=False)
+    output = result.stdout + result.stderr
+    assert "data.source" in output and "a folder under data/source/" in output, output
+    assert "Traceback" not in output
+    assert_failed_cleanly(repo, result, lock, raw)
+
+
+def test_new_data_in_the_source_folder_reruns_ingest(failing_repo):
+    repo = failing_repo
+    source = write_source(repo.path / "data/source")
+    repo.set_params({"data.source": "data/source"})
+    try:
+        repo.dvc("repro", "ingest")
+        assert "ingest" not in repo.dvc("status", "ingest").stdout  # up to date
+        flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
+        flights.iloc[:-1].to_csv(source / "flights.csv", index=False)  # a row less: new data
+        status = repo.dvc("status", "ingest").stdout
+        assert "changed deps" in status and "data/source" in status, status
+        rows = json.loads((repo.path / "metrics/ingest.json").read_text())["rows_read"]["flights"]
+        repo.dvc("repro", "ingest")
+        after = json.loads((repo.path / "metrics/ingest.json").read_text())["rows_read"]["flights"]
+        assert after == rows - 1
+    finally:
+        repo.restore()
+    assert_clean(repo)
 
 
 def test_bad_months_param_stops_the_pipeline(failing_repo):
@@ -258,14 +302,13 @@ def test_bad_months_param_stops_the_pipeline(failing_repo):
     assert_failed_cleanly(repo, result, lock, raw)
 
 
-def test_hard_rule_failure_stops_at_validate(failing_repo, tmp_path):
+def test_hard_rule_failure_stops_at_validate(failing_repo):
     repo = failing_repo
-    weather = pd.read_csv(
-        write_source(tmp_path / "bad-source") / "weather.csv", dtype=str, keep_default_na=False
-    )
+    source = write_source(repo.path / "data/source")
+    weather = pd.read_csv(source / "weather.csv", dtype=str, keep_default_na=False)
     weather.loc[[10, 20], "humid"] = "150"
-    weather.to_csv(tmp_path / "bad-source" / "weather.csv", index=False)
-    repo.set_params({"data.source": str(tmp_path / "bad-source")})
+    weather.to_csv(source / "weather.csv", index=False)
+    repo.set_params({"data.source": "data/source"})
     try:
         result = repo.dvc("repro", check=False)
         output = result.stdout + result.stderr

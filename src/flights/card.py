@@ -11,13 +11,17 @@ from flights.training import training_summary
 from mlkit.persistence import file_md5
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "pyarrow")
+OUTCOME = {
+    "disrupted": "arriving {minutes}+ minutes late, being cancelled or being diverted",
+    "completed": "arriving {minutes}+ minutes late (among flights that arrived)",
+}
 INTENDED_USE = (
     "Ranks scheduled departures from New York's three airports (EWR, JFK, LGA) by their risk of "
-    "arriving 15+ minutes late, being cancelled or being diverted, for planning buffers and "
-    "rebooking capacity. The weather inputs are the observed weather at the origin at the scheduled "
-    "hour, standing in for a forecast: with weather the model is only as good as the forecast it is "
-    "given; without it (features.weather: false) it is a booking-time model. Not for decisions about "
-    "individual passengers or crews, nor for airports, years or carriers outside its training data."
+    "{outcome}, for planning buffers and rebooking capacity. The weather inputs are the observed "
+    "weather at the origin at the scheduled hour, standing in for a forecast: with weather the model "
+    "is only as good as the forecast it is given; without it (features.weather: false) it is a "
+    "booking-time model. Not for decisions about individual passengers or crews, nor for airports, "
+    "years or carriers outside its training data."
 )
 
 
@@ -34,6 +38,13 @@ def model_card(params: dict, fit: pd.DataFrame, valid: pd.DataFrame, metrics: di
         "threshold": metrics["threshold"],
         "validation": metrics["validation"],
         "input_data_md5": {part: file_md5(paths.split_part(part)) for part in ("fit", "valid")},
-        "libraries": {name: version(name) for name in LIBRARIES} | {"python": platform.python_version()},
-        "intended_use": INTENDED_USE,
+        # the interpreter's minor version: a patch release does not change the model, and any 3.11 runs it
+        "libraries": {name: version(name) for name in LIBRARIES} | {"python": _python_minor()},
+        "intended_use": INTENDED_USE.format(
+            outcome=OUTCOME[params["label"]["policy"]].format(minutes=params["label"]["delay_minutes"])
+        ),
     }
+
+
+def _python_minor() -> str:
+    return ".".join(platform.python_version_tuple()[:2])

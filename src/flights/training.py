@@ -11,9 +11,16 @@ from mlkit.evaluation import choose_threshold, score
 from mlkit.runtime import in_parallel
 
 
-def fit_validated(make: Callable[[], ClassifierMixin], fit: pd.DataFrame, valid: pd.DataFrame) -> tuple:
-    """(final model refit on fit + valid, threshold chosen on valid, validation metrics).
+def fit_validated(
+    make: Callable[[], ClassifierMixin],
+    fit: pd.DataFrame,
+    valid: pd.DataFrame,
+    threshold: float | None = None,
+) -> tuple:
+    """(final model refit on fit + valid, threshold, validation metrics).
 
+    The threshold is chosen on valid unless given: a majority-class model has no threshold to choose,
+    its yes/no is its class (0.5), or its constant probability would flip sides between the two fits.
     The two fits are independent, so they run side by side when a second core is free.
     """
     both = pd.concat([fit, valid], ignore_index=True)
@@ -21,7 +28,8 @@ def fit_validated(make: Callable[[], ClassifierMixin], fit: pd.DataFrame, valid:
         [lambda: make().fit(fit, fit[LABEL]), lambda: make().fit(both, both[LABEL])]
     )
     proba = candidate.predict_proba(valid)[:, 1]
-    threshold = choose_threshold(valid[LABEL].to_numpy(), proba)
+    if threshold is None:
+        threshold = choose_threshold(valid[LABEL].to_numpy(), proba)
     validation = score(valid[LABEL].to_numpy(), proba, threshold)
     return final, threshold, validation
 

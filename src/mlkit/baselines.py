@@ -6,6 +6,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.utils.validation import check_is_fitted
 
+# The majority class's yes/no is its class: a probability below one half (the prior) says no.
+MAJORITY_THRESHOLD = 0.5
+
 
 def majority_class() -> DummyClassifier:
     """Always the majority class; its probability is the training prior (ROC AUC 0.5)."""

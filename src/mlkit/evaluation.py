@@ -10,7 +10,7 @@ from sklearn.calibration import calibration_curve
 def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
     """Every metric of `mlkit.metrics.METRICS`; the threshold makes the yes/no of the last four."""
     y = np.asarray(y)
-    proba = np.clip(np.asarray(proba, dtype=float), 1e-7, 1 - 1e-7)
+    proba = np.asarray(proba, dtype=float)
     predicted = (proba >= threshold).astype(int)
     single_class = len(np.unique(y)) < 2
     precision, recall, f1, _ = skm.precision_recall_fscore_support(
@@ -18,8 +18,9 @@ def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float
     )
     return {
         "roc_auc": float("nan") if single_class else float(skm.roc_auc_score(y, proba)),
-        "average_precision": float(skm.average_precision_score(y, proba)),
-        "log_loss": float(skm.log_loss(y, proba, labels=[0, 1])),
+        "average_precision": float("nan") if single_class else float(skm.average_precision_score(y, proba)),
+        # clipped for log loss alone: a probability of exactly 0 or 1 on the wrong side is not infinite
+        "log_loss": float(skm.log_loss(y, np.clip(proba, 1e-7, 1 - 1e-7), labels=[0, 1])),
         "brier": float(skm.brier_score_loss(y, proba)),
         "accuracy": float(skm.accuracy_score(y, predicted)),
         "f1": float(f1),

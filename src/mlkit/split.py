@@ -6,12 +6,15 @@ from mlkit.config import ParamError
 
 
 def split_by_period(frame: pd.DataFrame, period: str, parts: dict[str, list]) -> dict[str, pd.DataFrame]:
-    """Rows of each named part are those whose `period` value is in its list.
+    """Rows of each named part are those whose `period` value is in its list; parts come in time order.
 
-    Raises ParamError when parts overlap, or when a part asks for a period absent from the data.
+    Raises ParamError when parts overlap, when a part holds a period earlier than one of the part before
+    it (a model fitted on later periods than it is tested on has seen the future), or when a part asks
+    for a period absent from the data.
     """
     seen: dict = {}
     present = sorted(frame[period].unique().tolist())
+    earlier: tuple[str, object] | None = None
     for name, periods in parts.items():
         if not periods:
             raise ParamError(f"params.yaml: split part '{name}' lists no {period}")
@@ -19,6 +22,12 @@ def split_by_period(frame: pd.DataFrame, period: str, parts: dict[str, list]) ->
             if value in seen:
                 raise ParamError(f"params.yaml: {period} {value} is in both '{seen[value]}' and '{name}'")
             seen[value] = name
+        if earlier and min(periods) <= earlier[1]:
+            raise ParamError(
+                f"params.yaml: split part '{name}' has {period} {min(periods)}, not after {period} "
+                f"{earlier[1]} of '{earlier[0]}': each part must come after the one before it in time"
+            )
+        earlier = (name, max(periods))
         absent = sorted(set(periods) - set(present))
         if absent:
             raise ParamError(

@@ -17,10 +17,11 @@ def main(params: dict) -> None:
     model, threshold, validation = fit_validated(
         lambda: build_pipeline(params["train"], params["features"]), fit, valid
     )
-    save_model(model, paths.MODEL)
     metrics = {"threshold": threshold, "validation": validation}
+    card = model_card(params, fit, valid, metrics)  # before any write: a failure leaves no half output
+    save_model(model, paths.MODEL)
     write_json(metrics, paths.TRAIN_METRICS)
-    write_json(model_card(params, fit, valid, metrics), paths.MODEL_CARD)
+    write_json(card, paths.MODEL_CARD)
 
 
 if __name__ == "__main__":
