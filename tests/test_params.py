@@ -13,9 +13,15 @@ import yaml
 
 from flights.cleaning import check_label_params
 from flights.modeling import FAMILIES, build_pipeline, check_params
+from flights.stages import PARAMS_SHAPE
 from flights.stages import baseline as baseline_stage
+from flights.stages import evaluate as evaluate_stage
+from flights.stages import explore as explore_stage
+from flights.stages import monitor as monitor_stage
+from flights.stages import score as score_stage
+from flights.stages import split as split_stage
 from flights.stages import train as train_stage
-from mlkit.config import ParamError
+from mlkit.config import ParamError, check_shape
 from mlkit.split import split_by_period
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -115,6 +121,99 @@ def test_stage_stops_with_the_message_and_exit_1(params, tmp_path):
     assert "train.model" in result.stderr and "'xgb'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "models").exists()
+
+
+def test_committed_params_have_exactly_the_known_keys(params):
+    check_shape(params, PARAMS_SHAPE)
+
+
+@pytest.mark.parametrize(
+    ("section", "path", "value", "message"),
+    [
+        ("train", "hgb.max_iters", 50, "train.hgb has unknown keys ['max_iters']"),
+        ("evaluate", "slice", ["carrier"], "evaluate has unknown keys ['slice']"),
+    ],
+)
+def test_unknown_keys_are_named(params, section, path, value, message):
+    changed = params | {section: modified(params, section, path, value)}
+    with pytest.raises(ParamError) as error:
+        check_shape(changed, PARAMS_SHAPE)
+    assert message in str(error.value) and "the keys are" in str(error.value)
+
+
+def test_missing_keys_and_sections_are_named(params):
+    without = copy.deepcopy(params)
+    del without["train"]["hgb"]["seed"]
+    with pytest.raises(ParamError, match=r"train\.hgb has missing keys \['seed'\]"):
+        check_shape(without, PARAMS_SHAPE)
+    with pytest.raises(ParamError, match=r"params\.yaml has missing keys \['monitor'\]"):
+        check_shape({k: v for k, v in params.items() if k != "monitor"}, PARAMS_SHAPE)
+    with pytest.raises(ParamError, match=r"params\.yaml: score = 3 is invalid: expected a mapping"):
+        check_shape(params | {"score": 3}, PARAMS_SHAPE)
+
+
+@pytest.mark.parametrize(
+    ("stage", "section", "path", "value", "named"),
+    [
+        (explore_stage, "explore", "top_n", 0, "explore.top_n"),
+        (score_stage, "score", "max_rejected_share", 1.5, "score.max_rejected_share"),
+        (score_stage, "score", "max_rejected_share", -0.1, "score.max_rejected_share"),
+        (monitor_stage, "monitor", "psi_bins", 1, "monitor.psi_bins"),
+        (monitor_stage, "monitor", "psi_flag", 0, "monitor.psi_flag"),
+        (split_stage, "split", "test_months", 11, "split.test_months"),
+        (split_stage, "split", "valid_months", ["Oct"], "split.valid_months"),
+    ],
+)
+def test_stage_rejects_a_bad_value_before_reading_data(
+    params, tmp_path, monkeypatch, stage, section, path, value, named
+):
+    monkeypatch.chdir(tmp_path)  # no data here: a check that came after reading would fail otherwise
+    with pytest.raises(ParamError, match=re.escape(named)):
+        stage.main(params | {section: modified(params, section, path, value)})
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [("min_slice_rows", 0), ("importance_rows", -5), ("importance_repeats", 1.5), ("seed", -1),
+     ("slices", ["gate"]), ("slices", "carrier")],
+)  # fmt: skip
+def test_evaluate_params_are_checked(params, path, value):
+    columns = pd.Index(["carrier", "origin", "dest", "month", "disrupted"])
+    evaluate_stage.check_params(params["evaluate"], columns)
+    with pytest.raises(ParamError, match=re.escape(f"evaluate.{path}")):
+        evaluate_stage.check_params(modified(params, "evaluate", path, value), columns)
+
+
+@pytest.mark.parametrize("group_by", [["arr_delay"], ["carrier", "status"], ["disrupted"], [], "carrier"])
+def test_baseline_may_not_group_by_an_outcome(params, tmp_path, monkeypatch, group_by):
+    monkeypatch.chdir(tmp_path)
+    split = tmp_path / "data/split"
+    split.mkdir(parents=True)
+    frame = pd.DataFrame(
+        {"carrier": ["UA", "AA"], "hour": [5, 6], "arr_delay": [3.0, 40.0], "status": ["completed"] * 2,
+         "disrupted": [0, 1]}
+    )  # fmt: skip
+    for part in ("fit", "valid"):
+        frame.to_parquet(split / f"{part}.parquet")
+    with pytest.raises(ParamError, match=r"baseline\.group_by"):
+        baseline_stage.main(params | {"baseline": modified(params, "baseline", "group_by", group_by)})
+
+
+def test_an_unknown_key_stops_a_stage_with_exit_1(params, tmp_path):
+    bad = copy.deepcopy(params)
+    bad["train"]["hgb"]["max_iters"] = 50  # a typo of max_iter: ignored, it would change nothing
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(bad))
+    result = subprocess.run(
+        [sys.executable, "-m", "flights.stages.explore"],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(PROJECT / "src")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "train.hgb has unknown keys ['max_iters']" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # The temporal split.

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from mlkit.config import is_whole, require, require_choice
+from mlkit.config import require_choice, require_whole
 
 WEATHER_COLUMNS = [
     "temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip", "pressure", "visib",
@@ -33,7 +33,7 @@ def flight_status(flights: pd.DataFrame) -> pd.Series:
 def check_label_params(params: dict) -> None:
     require_choice("label.policy", params["policy"], LABEL_POLICIES)
     minutes = params["delay_minutes"]
-    require(is_whole(minutes, 0), "label.delay_minutes", minutes, "a whole number >= 0")
+    require_whole("label.delay_minutes", minutes, 0)
 
 
 def label(flights: pd.DataFrame, status: pd.Series, params: dict) -> tuple[pd.DataFrame, pd.Series]:

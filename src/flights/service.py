@@ -2,6 +2,7 @@
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,9 @@ from flights import paths
 from flights.lean import LeanScorer
 from flights.modeling import TRUSTED_TYPES
 from flights.requests import Flight
-from mlkit.config import load_params
+from mlkit.config import ParamError, load_params, require_whole
 from mlkit.io import read_json
-from mlkit.serving import add_request_logging, git_revision, verified_model
+from mlkit.serving import ModelVersionError, add_request_logging, git_revision, verified_model
 
 
 class FlightsRequest(BaseModel):
@@ -55,6 +56,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     scorer = LeanScorer(model)
     params = load_params(root / paths.PARAMS)
     max_flights = max_flights or params["serve"]["max_flights"]
+    require_whole("serve.max_flights", max_flights, 1)
     threshold = read_json(root / paths.TRAIN_METRICS)["threshold"]
     evaluation = read_json(root / paths.EVALUATE_METRICS)
     info = {
@@ -123,7 +125,12 @@ def main() -> None:
 
     pin_threads()
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
-    uvicorn.run(create_app(), host=host, port=port, access_log=False)
+    try:
+        app = create_app()
+    except (ModelVersionError, ParamError) as error:  # the service must not start: say why, exit 1
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    uvicorn.run(app, host=host, port=port, access_log=False)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The one loader of `params.yaml`, with helpers that reject bad parameters before any heavy work."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,30 @@ def is_whole(value: Any, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
+def require_whole(name: str, value: Any, minimum: int) -> None:
+    require(is_whole(value, minimum), name, value, f"a whole number >= {minimum}")
+
+
 def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     ok = ok and (value >= 0 if allow_zero else value > 0)
     require(ok, name, value, "a number >= 0" if allow_zero else "a number > 0")
+
+
+def check_shape(params: Any, shape: Mapping[str, Any], name: str = "") -> None:
+    """`params` has exactly the keys of `shape`, recursively (a key whose shape is None holds any value).
+
+    A misspelt or unsupported key (`max_iters`) would otherwise be ignored without a word, and a
+    missing one would end in a KeyError traceback.
+    """
+    where = f"params.yaml: {name}" if name else "params.yaml"
+    expected = sorted(shape)
+    if not isinstance(params, Mapping):
+        raise ParamError(f"{where} = {params!r} is invalid: expected a mapping with the keys {expected}")
+    unknown, missing = sorted(set(params) - set(shape)), sorted(set(shape) - set(params))
+    problems = [f"unknown keys {unknown}"] * bool(unknown) + [f"missing keys {missing}"] * bool(missing)
+    if problems:
+        raise ParamError(f"{where} has {' and '.join(problems)}: the keys are {expected}")
+    for key, inner in shape.items():
+        if inner is not None:
+            check_shape(params[key], inner, f"{name}.{key}" if name else key)

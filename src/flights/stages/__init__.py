@@ -5,15 +5,46 @@ from collections.abc import Callable
 
 from mlkit.runtime import pin_threads
 
+ANY = None  # a value of any form, checked where it is read
+# Every key of params.yaml; a stage refuses a file with other keys or fewer (value rules live where each
+# value is read). A new parameter is added here and in params.yaml.
+PARAMS_SHAPE = {
+    "data": dict.fromkeys(["source", "months", "sample_fraction", "seed"]),
+    "validate": {
+        "min_join_coverage": dict.fromkeys(
+            ["weather", "planes", "airlines", "origin_airports", "dest_airports"]
+        )
+    },
+    "label": dict.fromkeys(["policy", "delay_minutes"]),
+    "explore": dict.fromkeys(["top_n"]),
+    "split": dict.fromkeys(["fit_months", "valid_months", "test_months"]),
+    "baseline": dict.fromkeys(["group_by", "smoothing"]),
+    "features": dict.fromkeys(["weather"]),
+    "train": {
+        "model": ANY,
+        "hgb": dict.fromkeys(
+            ["learning_rate", "max_iter", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "seed"]
+        ),
+        "logreg": dict.fromkeys(["C", "max_iter"]),
+    },
+    "evaluate": dict.fromkeys(["slices", "min_slice_rows", "importance_rows", "importance_repeats", "seed"]),
+    "score": dict.fromkeys(["month", "max_rejected_share"]),
+    "monitor": dict.fromkeys(["psi_bins", "psi_flag"]),
+    "serve": dict.fromkeys(["max_flights"]),
+    "gates": {"tolerance": ANY, "min_lift": ANY},  # metric names, checked by mlkit.pr_report
+}
+
 
 def run_stage(main: Callable[[dict], None]) -> None:
     """Run a stage with pinned threads; a bad input or parameter ends it with its message and exit 1."""
     pin_threads()
-    from mlkit.config import load_params
+    from mlkit.config import check_shape, load_params
     from mlkit.errors import DataError, ParamError
 
     try:
-        main(load_params())
+        params = load_params()
+        check_shape(params, PARAMS_SHAPE)
+        main(params)
     except (DataError, ParamError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)

@@ -3,10 +3,12 @@
 import pandas as pd
 
 from flights import paths
+from flights.cleaning import LABEL
+from flights.features import FORBIDDEN_COLUMNS
 from flights.stages import run_stage
 from flights.training import fit_validated
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
-from mlkit.config import require_positive
+from mlkit.config import require, require_positive
 from mlkit.io import write_json
 from mlkit.persistence import save_model
 
@@ -15,11 +17,20 @@ def main(params: dict) -> None:
     settings = params["baseline"]
     require_positive("baseline.smoothing", settings["smoothing"], allow_zero=True)
     fit, valid = (pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
+    group_by = settings["group_by"]
+    outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
+    known_before = set(fit.columns) - outcomes  # no outcome may group the rates
+    require(
+        isinstance(group_by, list) and group_by and set(group_by) <= known_before,
+        "baseline.group_by",
+        group_by,
+        "a list of columns known at scheduling time, such as [carrier, hour]",
+    )
     metrics = {}
     for name, make, path, fixed_threshold in (
         (
             "baseline",
-            lambda: GroupRateClassifier(tuple(settings["group_by"]), settings["smoothing"]),
+            lambda: GroupRateClassifier(tuple(group_by), settings["smoothing"]),
             paths.BASELINE,
             None,
         ),

@@ -11,6 +11,7 @@ from flights import paths
 from flights.cleaning import LABEL
 from flights.modeling import TRUSTED_TYPES
 from flights.stages import run_stage
+from mlkit.config import require, require_whole
 from mlkit.evaluation import confusion_table, curve_tables, score, slice_scores
 from mlkit.io import atomic_dir, read_json, write_csv, write_json
 from mlkit.metrics import CURVE_AXES, lift
@@ -84,9 +85,27 @@ def write_figures(
     )  # fmt: skip
 
 
+def check_params(settings: dict, columns: pd.Index) -> None:
+    for name, minimum in (
+        ("min_slice_rows", 1),
+        ("importance_rows", 1),
+        ("importance_repeats", 1),
+        ("seed", 0),
+    ):
+        require_whole(f"evaluate.{name}", settings[name], minimum)
+    slices = settings["slices"]
+    require(
+        isinstance(slices, list) and set(slices) <= set(columns),
+        "evaluate.slices",
+        slices,
+        "a list of columns of the test data, such as carrier, origin, dest or month",
+    )
+
+
 def main(params: dict) -> None:
     settings = params["evaluate"]
     test = pd.read_parquet(paths.split_part("test"))
+    check_params(settings, test.columns)
     y = test[LABEL].to_numpy()
     trained, baselines = read_json(paths.TRAIN_METRICS), read_json(paths.BASELINE_METRICS)
     thresholds = {

@@ -5,6 +5,7 @@ import pandas as pd
 from flights import paths
 from flights.modeling import TRUSTED_TYPES
 from flights.stages import run_stage
+from mlkit.config import require_positive, require_whole
 from mlkit.drift import drift_table
 from mlkit.io import write_json
 from mlkit.persistence import load_model
@@ -14,6 +15,8 @@ REFERENCE_ROWS = 50_000  # a fixed sample of the training months keeps the stage
 
 def main(params: dict) -> None:
     settings = params["monitor"]
+    require_whole("monitor.psi_bins", settings["psi_bins"], 2)
+    require_positive("monitor.psi_flag", settings["psi_flag"])
     model = load_model(paths.MODEL, TRUSTED_TYPES)
     training = pd.concat([pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
     reference = training.sample(n=min(REFERENCE_ROWS, len(training)), random_state=0)

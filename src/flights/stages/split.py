@@ -5,6 +5,7 @@ import pandas as pd
 from flights import paths
 from flights.cleaning import LABEL
 from flights.stages import run_stage
+from mlkit.config import is_whole, require
 from mlkit.io import write_json, write_parquet
 from mlkit.split import split_by_period, summary
 
@@ -12,6 +13,13 @@ from mlkit.split import split_by_period, summary
 def main(params: dict) -> None:
     split = params["split"]
     months = {part: split[f"{part}_months"] for part in paths.SPLIT_PARTS}
+    for part, listed in months.items():
+        require(
+            isinstance(listed, list) and all(is_whole(m, 1) for m in listed),
+            f"split.{part}_months",
+            listed,
+            "a list of months such as [11, 12]",
+        )
     parts = split_by_period(pd.read_parquet(paths.PREPARED), "month", months)
     for name, part in parts.items():
         write_parquet(part, paths.split_part(name))
