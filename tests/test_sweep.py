@@ -50,6 +50,15 @@ def test_a_sweep_runs_with_two_workers_and_ranks_on_the_validation_month(pipelin
     assert "2 finished, 0 failed" in again.stdout
     assert pd.read_csv(repo.path / "reports/sweep/sweep.csv").equals(table)
 
+    # past its timeout, with ended tasks of the same names still listed by the queue: on a new commit,
+    # so that nothing comes back from the run-cache
+    repo.set_params({"train.hgb.learning_rate": 0.11})
+    repo.commit("another learning rate")
+    stopped = run_sweep(repo, tmp_path, [{"train.hgb.max_iter": [10, 30]}], timeout_minutes=0.05)
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    status = queue_table(repo)
+    assert "Running" not in status and "Queued" not in status, status
+
 
 def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_path):
     repo = clone_repo(pipeline_repo, tmp_path)

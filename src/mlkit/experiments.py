@@ -136,8 +136,8 @@ def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> Sw
         time.sleep(POLL_SECONDS)
     left = sorted(name for name, state in status.items() if state not in ENDED)
     if left:
-        waiting = [name for name in left if status[name] == "Queued"]
-        if waiting:
+        waiting = [tasks[name] for name in left if status[name] == "Queued"]
+        if waiting:  # by revision: a name may also match an ended task of an earlier sweep
             _dvc("queue", "remove", *waiting, check=False)
         _dvc("queue", "stop", "--kill", check=False)
         wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
