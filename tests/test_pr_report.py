@@ -525,3 +525,14 @@ def test_a_broken_base_exits_2_not_1(base_repo: Repo, tmp_path: Path) -> None:
     result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", broken, check=False)
     assert result.returncode == 2, result.stderr[-2000:]
     assert "pr-report: JSONDecodeError" in result.stderr
+
+
+@pytest.mark.slow
+def test_bad_gates_in_the_change_exit_2_before_any_work(base_repo: Repo, tmp_path: Path) -> None:
+    """The base's gates judge the change, but the change's own are checked: merged, they judge the next."""
+    repo = clone_repo(base_repo, tmp_path)
+    repo.set_params({"gates.tolerance.roc_auc": -1})
+    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", "pr-base", check=False)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "gates.tolerance.roc_auc = -1 is invalid" in result.stderr
+    assert "Stage" not in result.stderr  # refused before dvc repro

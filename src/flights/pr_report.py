@@ -61,7 +61,9 @@ def report(base_rev: str, base_commit: str) -> int:
     """Write the report; 0 when every gate passes, 1 when one fails."""
     base_params = pr.git_show(base_commit, paths.PARAMS)
     base_gates = None if base_params is None else (yaml.safe_load(base_params) or {}).get("gates")
-    gates_params, gates_note = pr.gates_in_force(base_gates, load_params(paths.PARAMS).get("gates"))
+    head_gates = load_params(paths.PARAMS).get("gates")
+    pr.validate_gates(head_gates)  # checked now: once merged, they judge every later change
+    gates_params, gates_note = pr.gates_in_force(base_gates, head_gates)
     tolerance, min_lift = pr.validate_gates(gates_params)
     repro = pr.repro_check(paths.LOCK)  # first: everything below reads the reproduced workspace
     head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}

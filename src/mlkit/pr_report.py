@@ -444,19 +444,25 @@ def rev_commit(rev: str, cwd: Path | None = None) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def _branch(rev: str, remote: str) -> str | None:
+    """The branch that `rev` names on `remote`, or None for a commit hash."""
+    if re.fullmatch(r"[0-9a-fA-F]{7,40}", rev):
+        return None
+    return rev.removeprefix("refs/remotes/").removeprefix(f"{remote}/")
+
+
 def fetch_hint(rev: str, remote: str = "origin") -> str:
     """The command that makes `rev` available in a shallow clone."""
-    if re.fullmatch(r"[0-9a-fA-F]{7,40}", rev):
+    branch = _branch(rev, remote)
+    if branch is None:
         return f"git fetch --depth 1 {remote} {rev}"
-    branch = rev.removeprefix("refs/remotes/").removeprefix(f"{remote}/")
     return f"git fetch --depth 1 {remote} {branch}:refs/remotes/{remote}/{branch}"
 
 
 def fetched_rev(rev: str, remote: str = "origin") -> str:
     """The name of `rev` once `fetch_hint`'s command ran: a branch arrives as `<remote>/<branch>`."""
-    if re.fullmatch(r"[0-9a-fA-F]{7,40}", rev):
-        return rev
-    return f"{remote}/{rev.removeprefix('refs/remotes/').removeprefix(f'{remote}/')}"
+    branch = _branch(rev, remote)
+    return rev if branch is None else f"{remote}/{branch}"
 
 
 def git_show(rev: str, path: Path | str, cwd: Path | None = None) -> str | None:
