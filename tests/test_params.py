@@ -150,6 +150,8 @@ def test_missing_keys_and_sections_are_named(params):
         check_shape({k: v for k, v in params.items() if k != "monitor"}, PARAMS_SHAPE)
     with pytest.raises(ParamError, match=r"params\.yaml: score = 3 is invalid: expected a mapping"):
         check_shape(params | {"score": 3}, PARAMS_SHAPE)
+    with pytest.raises(ParamError, match=r"params\.yaml has unknown keys \[1\]"):
+        check_shape(params | {1: "a number as a key"}, PARAMS_SHAPE)
 
 
 @pytest.mark.parametrize(
@@ -175,7 +177,7 @@ def test_stage_rejects_a_bad_value_before_reading_data(
 @pytest.mark.parametrize(
     ("path", "value"),
     [("min_slice_rows", 0), ("importance_rows", -5), ("importance_repeats", 1.5), ("seed", -1),
-     ("slices", ["gate"]), ("slices", "carrier")],
+     ("slices", ["gate"]), ("slices", "carrier"), ("slices", [["carrier"]])],
 )  # fmt: skip
 def test_evaluate_params_are_checked(params, path, value):
     columns = pd.Index(["carrier", "origin", "dest", "month", "disrupted"])
@@ -184,7 +186,9 @@ def test_evaluate_params_are_checked(params, path, value):
         evaluate_stage.check_params(modified(params, "evaluate", path, value), columns)
 
 
-@pytest.mark.parametrize("group_by", [["arr_delay"], ["carrier", "status"], ["disrupted"], [], "carrier"])
+@pytest.mark.parametrize(
+    "group_by", [["arr_delay"], ["carrier", "status"], ["disrupted"], [], "carrier", [["carrier"]]]
+)
 def test_baseline_may_not_group_by_an_outcome(params, tmp_path, monkeypatch, group_by):
     monkeypatch.chdir(tmp_path)
     split = tmp_path / "data/split"

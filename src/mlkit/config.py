@@ -56,7 +56,8 @@ def check_shape(params: Any, shape: Mapping[str, Any], name: str = "") -> None:
     expected = sorted(shape)
     if not isinstance(params, Mapping):
         raise ParamError(f"{where} = {params!r} is invalid: expected a mapping with the keys {expected}")
-    unknown, missing = sorted(set(params) - set(shape)), sorted(set(shape) - set(params))
+    unknown = sorted(set(params) - set(shape), key=str)  # YAML keys may be numbers too
+    missing = sorted(set(shape) - set(params))
     problems = [f"unknown keys {unknown}"] * bool(unknown) + [f"missing keys {missing}"] * bool(missing)
     if problems:
         raise ParamError(f"{where} has {' and '.join(problems)}: the keys are {expected}")

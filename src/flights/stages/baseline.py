@@ -21,7 +21,10 @@ def main(params: dict) -> None:
     outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
     known_before = set(fit.columns) - outcomes  # no outcome may group the rates
     require(
-        isinstance(group_by, list) and group_by and set(group_by) <= known_before,
+        isinstance(group_by, list)
+        and all(isinstance(c, str) for c in group_by)
+        and set(group_by) <= known_before
+        and group_by,
         "baseline.group_by",
         group_by,
         "a list of columns known at scheduling time, such as [carrier, hour]",

@@ -95,7 +95,7 @@ def check_params(settings: dict, columns: pd.Index) -> None:
         require_whole(f"evaluate.{name}", settings[name], minimum)
     slices = settings["slices"]
     require(
-        isinstance(slices, list) and set(slices) <= set(columns),
+        isinstance(slices, list) and all(isinstance(c, str) for c in slices) and set(slices) <= set(columns),
         "evaluate.slices",
         slices,
         "a list of columns of the test data, such as carrier, origin, dest or month",
