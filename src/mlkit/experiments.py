@@ -47,9 +47,17 @@ def experiment_name(settings: dict[str, object]) -> str:
     return "_".join(parts).replace("/", "-").lower()
 
 
-def _dvc(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """A `dvc` command; when it fails, the error says what DVC said."""
-    result = subprocess.run(["dvc", *args], text=True, capture_output=True)
+def _dvc(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """A `dvc` command with its output; when it fails, the error says what DVC said.
+
+    The output goes through temporary files, not pipes: `dvc queue start` leaves detached workers that
+    inherit it, and reading a pipe would wait until they exit, past any timeout.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        result = subprocess.run(["dvc", *args], stdout=out, stderr=err, text=True, env=env)
+        out.seek(0)
+        err.seek(0)
+        result.stdout, result.stderr = out.read(), err.read()
     if check and result.returncode:
         raise RuntimeError(f"dvc {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
     return result
@@ -103,16 +111,8 @@ def wait_for_workers_to_exit(deadline: float) -> None:
 
 
 def start_workers(workers: int) -> None:
-    """`dvc queue start`, returning at once: the detached workers inherit the command's output, so with
-    a captured pipe the call would block until they exit, past any timeout. Their logs stay in DVC's
-    own files (`dvc queue logs`)."""
-    command = ["dvc", "queue", "start", "--jobs", str(workers)]
-    with tempfile.TemporaryFile("w+") as output:
-        env = dict(os.environ, **{JOBS_VARIABLE: "1"})
-        result = subprocess.run(command, stdout=output, stderr=subprocess.STDOUT, text=True, env=env)
-        if result.returncode:
-            output.seek(0)
-            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {output.read()}")
+    """`dvc queue start`: it returns at once, the workers' logs stay in DVC's files (`dvc queue logs`)."""
+    _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
 
 
 def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> SweepOutcome:
