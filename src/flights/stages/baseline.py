@@ -8,7 +8,7 @@ from flights.features import FORBIDDEN_COLUMNS
 from flights.stages import run_stage
 from flights.training import fit_validated
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
-from mlkit.config import require, require_positive
+from mlkit.config import is_list_of, require, require_positive
 from mlkit.io import write_json
 from mlkit.persistence import save_model
 
@@ -21,10 +21,7 @@ def main(params: dict) -> None:
     outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
     known_before = set(fit.columns) - outcomes  # no outcome may group the rates
     require(
-        isinstance(group_by, list)
-        and all(isinstance(c, str) for c in group_by)
-        and set(group_by) <= known_before
-        and group_by,
+        is_list_of(group_by, known_before) and group_by,
         "baseline.group_by",
         group_by,
         "a list of columns known at scheduling time, such as [carrier, hour]",

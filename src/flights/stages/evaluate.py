@@ -11,7 +11,7 @@ from flights import paths
 from flights.cleaning import LABEL
 from flights.modeling import TRUSTED_TYPES
 from flights.stages import run_stage
-from mlkit.config import require, require_whole
+from mlkit.config import is_list_of, require, require_whole
 from mlkit.evaluation import confusion_table, curve_tables, score, slice_scores
 from mlkit.io import atomic_dir, read_json, write_csv, write_json
 from mlkit.metrics import CURVE_AXES, lift
@@ -95,7 +95,7 @@ def check_params(settings: dict, columns: pd.Index) -> None:
         require_whole(f"evaluate.{name}", settings[name], minimum)
     slices = settings["slices"]
     require(
-        isinstance(slices, list) and all(isinstance(c, str) for c in slices) and set(slices) <= set(columns),
+        is_list_of(slices, set(columns)),
         "evaluate.slices",
         slices,
         "a list of columns of the test data, such as carrier, origin, dest or month",

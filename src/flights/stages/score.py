@@ -6,16 +6,14 @@ from flights import paths
 from flights.modeling import TRUSTED_TYPES
 from flights.scoring import batch_month, score_flights
 from flights.stages import run_stage
-from mlkit.config import require, require_positive
+from mlkit.config import require_fraction
 from mlkit.io import atomic_dir, read_json, write_json, write_parquet
 from mlkit.persistence import file_md5, load_model
 
 
 def main(params: dict) -> None:
     settings = params["score"]
-    share = settings["max_rejected_share"]
-    require_positive("score.max_rejected_share", share, allow_zero=True)
-    require(share <= 1, "score.max_rejected_share", share, "a share between 0 and 1")
+    require_fraction("score.max_rejected_share", settings["max_rejected_share"], allow_zero=True)
     flights = pd.read_parquet(paths.PREPARED)
     batch = flights[flights["month"] == batch_month(flights["month"], settings["month"])]
     model = load_model(paths.MODEL, TRUSTED_TYPES)

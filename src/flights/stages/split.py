@@ -3,9 +3,9 @@
 import pandas as pd
 
 from flights import paths
-from flights.cleaning import LABEL
+from flights.cleaning import LABEL, MONTHS
 from flights.stages import run_stage
-from mlkit.config import is_whole, require
+from mlkit.config import is_list_of, require
 from mlkit.io import write_json, write_parquet
 from mlkit.split import split_by_period, summary
 
@@ -15,7 +15,7 @@ def main(params: dict) -> None:
     months = {part: split[f"{part}_months"] for part in paths.SPLIT_PARTS}
     for part, listed in months.items():
         require(
-            isinstance(listed, list) and all(is_whole(m, 1) for m in listed),
+            is_list_of(listed, MONTHS),
             f"split.{part}_months",
             listed,
             "a list of months such as [11, 12]",
