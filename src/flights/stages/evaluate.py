@@ -59,10 +59,8 @@ def slice_metrics(y: np.ndarray, test: pd.DataFrame, proba: dict, thresholds: di
     }
 
 
-def write_figures(
-    y: np.ndarray, proba: dict, threshold: float, importance: pd.DataFrame, tables: Path, images: Path
-) -> None:
-    """The plot tables DVC renders and their PNG images for the report."""
+def write_curve_figures(y: np.ndarray, proba: dict, threshold: float, tables: Path, images: Path) -> None:
+    """The plot tables DVC renders (model and baseline curves, confusion) and their PNG images."""
     curves = {name: curve_tables(y, proba[name]) for name in ("model", "baseline")}
     for kind, (x, y_axis) in CURVE_AXES.items():
         for name in curves:
@@ -78,6 +76,9 @@ def write_figures(
         index=CLASS_NAMES, columns=CLASS_NAMES, fill_value=0
     )
     heatmap(counts.to_numpy(), list(CLASS_NAMES), "confusion matrix (test months)", images / "confusion.png")
+
+
+def write_importance_figure(importance: pd.DataFrame, tables: Path, images: Path) -> None:
     write_csv(importance, tables / "importance.csv")
     horizontal_bars(
         importance.set_index("feature")["importance"],
@@ -117,16 +118,18 @@ def main(params: dict) -> None:
     models = {name: load_model(path, TRUSTED_TYPES) for name, path in MODELS.items()}
     proba = {name: model.predict_proba(test)[:, 1] for name, model in models.items()}
     sample = test.sample(n=min(settings["importance_rows"], len(test)), random_state=settings["seed"])
-    importance, slices = in_parallel(
-        [
-            lambda: feature_importance(models["model"], sample, sample[LABEL], settings),
-            lambda: slice_metrics(y, test, proba, thresholds, settings),
-        ]
-    )
-    write_json(held_out_metrics(y, proba, thresholds, validation), paths.EVALUATE_METRICS)
-    write_json(slices, paths.SLICE_METRICS)
     with atomic_dir(paths.EVALUATE_PLOTS) as tables, atomic_dir(paths.EVALUATE_FIGURES) as images:
-        write_figures(y, proba, thresholds["model"], importance, tables, images)
+        # importance is the longest piece: the slices and the curve figures share the other process
+        importance, slices, _ = in_parallel(
+            [
+                lambda: feature_importance(models["model"], sample, sample[LABEL], settings),
+                lambda: slice_metrics(y, test, proba, thresholds, settings),
+                lambda: write_curve_figures(y, proba, thresholds["model"], tables, images),
+            ]
+        )
+        write_importance_figure(importance, tables, images)
+        write_json(held_out_metrics(y, proba, thresholds, validation), paths.EVALUATE_METRICS)
+        write_json(slices, paths.SLICE_METRICS)
 
 
 if __name__ == "__main__":
