@@ -70,6 +70,36 @@ def scratch_repo(name: str) -> Path:
     return target
 
 
+ONE_STAGE = """stages:
+  copy:
+    cmd: python -c "import shutil; shutil.copy('params.yaml', 'out.yaml')"
+    params: [x]
+    outs: [out.yaml]
+"""
+
+
+def one_stage_repo() -> Path:
+    """A git+DVC repository with a single one-line stage: what DVC itself costs, whatever the pipeline."""
+    target = WORK / "one_stage"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    (target / "dvc.yaml").write_text(ONE_STAGE)
+    (target / "params.yaml").write_text("x: 0\n")
+    for command in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "config", "user.email", "bench@example.invalid"],
+        ["git", "config", "user.name", "bench"],
+        ["dvc", "init", "-q"],
+        ["dvc", "config", "core.analytics", "false"],
+        ["dvc", "repro", "-q"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", "one stage"],
+    ):
+        run(command, target)
+    return target
+
+
 def threads() -> dict[str, str]:
     """What the thread settings are, printed beside every timing."""
     from mlkit.runtime import THREADS, jobs
