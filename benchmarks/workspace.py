@@ -45,11 +45,30 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def scratch_repo(name: str) -> Path:
-    """A fresh git repository holding the project's tracked files, with one commit."""
+def _empty(name: str) -> Path:
     target = WORK / name
     if target.exists():
         shutil.rmtree(target)
+    target.mkdir(parents=True)
+    return target
+
+
+def _commit_all(target: Path, setup: list[list[str]], message: str) -> None:
+    """`git init`, the `setup` commands, then one commit of everything."""
+    for command in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "config", "user.email", "bench@example.invalid"],
+        ["git", "config", "user.name", "bench"],
+        *setup,
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", message],
+    ):
+        run(command, target)
+
+
+def scratch_repo(name: str) -> Path:
+    """A fresh git repository holding the project's tracked files, with one commit."""
+    target = _empty(name)
     files = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT, capture_output=True, text=True, check=True,
@@ -59,14 +78,7 @@ def scratch_repo(name: str) -> Path:
         if source.is_file() and not relative.startswith("benchmarks/work"):
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / relative)
-    for command in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "config", "user.email", "bench@example.invalid"],
-        ["git", "config", "user.name", "bench"],
-        ["git", "add", "-A"],
-        ["git", "commit", "-qm", "benchmark workspace"],
-    ):
-        run(command, target)
+    _commit_all(target, [], "benchmark workspace")
     return target
 
 
@@ -80,23 +92,11 @@ ONE_STAGE = """stages:
 
 def one_stage_repo() -> Path:
     """A git+DVC repository with a single one-line stage: what DVC itself costs, whatever the pipeline."""
-    target = WORK / "one_stage"
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+    target = _empty("one_stage")
     (target / "dvc.yaml").write_text(ONE_STAGE)
     (target / "params.yaml").write_text("x: 0\n")
-    for command in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "config", "user.email", "bench@example.invalid"],
-        ["git", "config", "user.name", "bench"],
-        ["dvc", "init", "-q"],
-        ["dvc", "config", "core.analytics", "false"],
-        ["dvc", "repro", "-q"],
-        ["git", "add", "-A"],
-        ["git", "commit", "-qm", "one stage"],
-    ):
-        run(command, target)
+    setup = [["dvc", "init", "-q"], ["dvc", "config", "core.analytics", "false"], ["dvc", "repro", "-q"]]
+    _commit_all(target, setup, "one stage")
     return target
 
 
