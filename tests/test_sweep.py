@@ -2,6 +2,7 @@
 a queue that outlives its timeout is stopped and reported, not waited on."""
 
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -69,3 +70,20 @@ def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_pat
     status = queue_table(repo)
     assert "Running" not in status and "Queued" not in status, status
     assert "Worker status: 0 active" in status
+
+
+def test_a_timed_out_sweep_leaves_the_users_own_queued_experiment_running(pipeline_repo, tmp_path):
+    repo = clone_repo(pipeline_repo, tmp_path)
+    repo.dvc("exp", "run", "--queue", "--name", "mine", "-S", "train.hgb.max_iter=12")
+    result = run_sweep(repo, tmp_path, [{"train.hgb.max_iter": [13, 33]}], timeout_minutes=0.05)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = queue_table(repo).splitlines()[1:]  # Task, Name, Created (a time), Status
+    rows = {parts[1]: parts[-1] for parts in map(str.split, lines) if len(parts) >= 4}
+    try:
+        assert rows.get("mine") in ("Running", "Success"), queue_table(repo)  # queued first, so started
+        assert rows.get("max_iter-13") in ("Failed", None) and "max_iter-33" not in rows, rows
+    finally:  # no worker left running in a deleted folder
+        repo.dvc("queue", "stop", "--kill", check=False)
+        deadline = time.monotonic() + 120
+        while "Worker status: 0 active" not in queue_table(repo) and time.monotonic() < deadline:
+            time.sleep(2)

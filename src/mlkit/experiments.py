@@ -115,14 +115,29 @@ def start_workers(workers: int) -> None:
     _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
 
 
+def _stop(tasks: dict[str, str], status: dict[str, str]) -> None:
+    """Remove the sweep's tasks not started and kill its running ones, by revision (a name may also match
+    an ended task of an earlier sweep). Other experiments in the queue, such as the user's own, are left
+    to run; when there are none, the workers exit by themselves and are waited for."""
+    waiting = [tasks[name] for name, state in status.items() if state == "Queued"]
+    running = [tasks[name] for name, state in status.items() if state == "Running"]
+    if waiting:
+        _dvc("queue", "remove", *waiting, check=False)
+    if running:
+        _dvc("queue", "kill", *running, check=False)
+    ours = set(tasks.values())
+    if not any(t["rev"] not in ours and t["status"] not in ENDED for t in _tasks()):
+        wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
+
+
 def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> SweepOutcome:
     """Start `workers` workers and poll until the queued `tasks` (from `queue`) end or time runs out.
 
     Workers left from an earlier run are waited for first: a worker still shutting down would take
     the new tasks alone. A queue runs experiments side by side, so each worker's stages run one process
     each (`MLKIT_JOBS=1`, whatever the number of workers) and their work does not fight for the cores.
-    Workers exit by themselves once the queue is empty; on a timeout the tasks not started are removed
-    and the queue is stopped with its running experiments killed, so nothing runs on after the call.
+    Workers exit by themselves once the queue is empty; on a timeout the sweep's tasks not started are
+    removed and its running ones killed, so none of them runs on after the call.
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
@@ -136,11 +151,7 @@ def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> Sw
         time.sleep(POLL_SECONDS)
     left = sorted(name for name, state in status.items() if state not in ENDED)
     if left:
-        waiting = [tasks[name] for name in left if status[name] == "Queued"]
-        if waiting:  # by revision: a name may also match an ended task of an earlier sweep
-            _dvc("queue", "remove", *waiting, check=False)
-        _dvc("queue", "stop", "--kill", check=False)
-        wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
+        _stop(tasks, {name: status[name] for name in left})
     return SweepOutcome(
         finished=sorted(n for n, s in status.items() if s == "Success"),
         failed=sorted(n for n, s in status.items() if s == "Failed"),
