@@ -536,3 +536,20 @@ def test_bad_gates_in_the_change_exit_2_before_any_work(base_repo: Repo, tmp_pat
     assert result.returncode == 2, result.stderr[-2000:]
     assert "gates.tolerance.roc_auc = -1 is invalid" in result.stderr
     assert "Stage" not in result.stderr  # refused before dvc repro
+
+
+@pytest.mark.slow
+def test_a_base_whose_params_are_not_a_mapping_exits_2_naming_it(base_repo: Repo, tmp_path: Path) -> None:
+    """The base's params.yaml is read by the same loader as the workspace's, with the same errors."""
+    repo = clone_repo(base_repo, tmp_path)
+    params = repo.path / "params.yaml"
+    good = params.read_text()
+    params.write_text("- a list, not sections\n")
+    repo.commit("a base whose params are a list")
+    broken = repo.run("git", "rev-parse", "HEAD").stdout.strip()
+    params.write_text(good)
+    repo.commit("mended")
+    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", broken, check=False)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{broken}:params.yaml: expected a mapping of sections, got list" in result.stderr
+    assert "Stage" not in result.stderr  # refused before dvc repro

@@ -10,11 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 from flights import paths
 from mlkit import pr_report as pr
-from mlkit.config import load_params
+from mlkit.config import load_params, parse_params
 from mlkit.io import atomic_dir, write_text
 
 FIGURE_LINK = paths.PR_FIGURES.relative_to(paths.PR_REPORT.parent)  # links relative to the markdown
@@ -59,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(base_rev: str, base_commit: str) -> int:
     """Write the report; 0 when every gate passes, 1 when one fails."""
-    base_params = pr.git_show(base_commit, paths.PARAMS)
-    base_gates = None if base_params is None else (yaml.safe_load(base_params) or {}).get("gates")
+    base_text = pr.git_show(base_commit, paths.PARAMS)
+    base_params = None if base_text is None else parse_params(base_text, f"{base_rev}:{paths.PARAMS}")
+    base_gates = None if base_params is None else base_params.get("gates")
     head_gates = load_params(paths.PARAMS).get("gates")
     pr.validate_gates(head_gates)  # checked now: once merged, they judge every later change
     gates_params, gates_note = pr.gates_in_force(base_gates, head_gates)

@@ -13,10 +13,14 @@ PARAMS_FILE = Path("params.yaml")
 
 def load_params(path: Path = PARAMS_FILE) -> dict[str, Any]:
     """All parameters, as DVC reads them."""
-    with open(path) as handle:
-        params = yaml.safe_load(handle)
+    return parse_params(Path(path).read_text(), str(path))
+
+
+def parse_params(text: str, source: str) -> dict[str, Any]:
+    """The parameters in `text` (a params.yaml from `source`, such as another revision)."""
+    params = yaml.safe_load(text)
     if not isinstance(params, dict):
-        raise ParamError(f"{path}: expected a mapping of sections, got {type(params).__name__}")
+        raise ParamError(f"{source}: expected a mapping of sections, got {type(params).__name__}")
     return params
 
 
