@@ -511,18 +511,23 @@ def test_unknown_base_exits_2_before_any_work(base_repo: Repo) -> None:
     assert "Stage" not in result.stderr  # no dvc repro ran
 
 
+def report_against_a_broken_base(repo: Repo, relative: str, broken: str) -> subprocess.CompletedProcess:
+    """`make pr-report` against a base commit whose `relative` file holds `broken`, mended in HEAD."""
+    path = repo.path / relative
+    good = path.read_text()
+    path.write_text(broken)
+    repo.commit(f"a base whose {relative} is broken")
+    base = repo.run("git", "rev-parse", "HEAD").stdout.strip()
+    path.write_text(good)
+    repo.commit("mended")
+    return repo.run(sys.executable, "-m", "flights.pr_report", "--base", base, check=False)
+
+
 @pytest.mark.slow
 def test_a_broken_base_exits_2_not_1(base_repo: Repo, tmp_path: Path) -> None:
     """A crash is not a failed gate: CI must not read an unreadable base as a regression."""
     repo = clone_repo(base_repo, tmp_path)
-    metrics = repo.path / "metrics/evaluate.json"
-    good = metrics.read_text()
-    metrics.write_text("{ not json")
-    repo.commit("a base whose metrics file is broken")
-    broken = repo.run("git", "rev-parse", "HEAD").stdout.strip()
-    metrics.write_text(good)
-    repo.commit("mended")
-    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", broken, check=False)
+    result = report_against_a_broken_base(repo, "metrics/evaluate.json", "{ not json")
     assert result.returncode == 2, result.stderr[-2000:]
     assert "pr-report: JSONDecodeError" in result.stderr
 
@@ -542,14 +547,8 @@ def test_bad_gates_in_the_change_exit_2_before_any_work(base_repo: Repo, tmp_pat
 def test_a_base_whose_params_are_not_a_mapping_exits_2_naming_it(base_repo: Repo, tmp_path: Path) -> None:
     """The base's params.yaml is read by the same loader as the workspace's, with the same errors."""
     repo = clone_repo(base_repo, tmp_path)
-    params = repo.path / "params.yaml"
-    good = params.read_text()
-    params.write_text("- a list, not sections\n")
-    repo.commit("a base whose params are a list")
-    broken = repo.run("git", "rev-parse", "HEAD").stdout.strip()
-    params.write_text(good)
-    repo.commit("mended")
-    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", broken, check=False)
+    result = report_against_a_broken_base(repo, "params.yaml", "- a list, not sections\n")
+    broken = repo.run("git", "rev-parse", "HEAD~1").stdout.strip()
     assert result.returncode == 2, result.stderr[-2000:]
     assert f"{broken}:params.yaml: expected a mapping of sections, got list" in result.stderr
     assert "Stage" not in result.stderr  # refused before dvc repro
