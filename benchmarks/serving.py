@@ -4,11 +4,8 @@ the HTTP service (`python -m flights.service`, one uvicorn worker) under 8 concu
 Threads are pinned as in every stage; in-process figures are medians over `repeats`.
 """
 
-import contextlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -18,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.workspace import ROOT, WORK, environment, median, target, threads
+from mlkit.serving import free_port, service_process
 
 CLIENTS = 8
 SINGLE_REQUESTS = 2000
@@ -112,48 +110,12 @@ def _single(requests: list[dict], model, repeats: int) -> dict:
     return {"single_lean_ms": median(lean), "single_pipeline_ms": median(pipeline)}
 
 
-def _free_port() -> int:
-    with socket.socket() as handle:
-        handle.bind(("127.0.0.1", 0))
-        return handle.getsockname()[1]
-
-
-@contextlib.contextmanager
 def _service(log: Path):
     """`python -m flights.service` (as `make serve` runs it: one uvicorn worker, threads pinned)."""
-    import httpx
-
-    port = _free_port()
+    port = free_port()
     env = environment() | {"HOST": "127.0.0.1", "PORT": str(port)}
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flights.service"],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the service exited {process.returncode}: see {log}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/health", timeout=2, trust_env=False).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not answer in {START_TIMEOUT}s: see {log}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    command = [sys.executable, "-m", "flights.service"]
+    return service_process(command, ROOT, env, log, port, START_TIMEOUT)
 
 
 def _load(url: str, bodies: list[bytes], requests: int) -> dict:
@@ -209,7 +171,8 @@ def _http(requests: list[dict]) -> dict:
         json.dumps({"flights": requests[start : start + BATCH_FLIGHTS]}).encode()
         for start in range(0, len(requests) - BATCH_FLIGHTS + 1, BATCH_FLIGHTS)
     ]
-    with _service(WORK / "serving" / "service.log") as url:
+    with _service(WORK / "serving" / "service.log") as service:
+        url = service.url
         _load(url, singles, WARMUP_REQUESTS)
         single = _load(url, singles, SINGLE_REQUESTS)
         batch = _load(url, batches, BATCH_REQUESTS)

@@ -9,12 +9,9 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,7 +23,7 @@ import yaml
 from conftest import Repo
 from flights.features import model_inputs
 from flights.service import EXAMPLE, create_app
-from mlkit.serving import ModelVersionError
+from mlkit.serving import ModelVersionError, ServiceExited, ServiceProcess, free_port, service_process
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +32,6 @@ START_TIMEOUT = 120  # seconds: imports and loading the model take several secon
 FLIGHT = EXAMPLE["flights"][0]
 SERVICE_FILES = ("params.yaml", "dvc.lock", "models", "metrics")  # what the Dockerfile copies
 JSON = {"content-type": "application/json"}
-
-
-def free_port() -> int:
-    with socket.socket() as handle:
-        handle.bind(("127.0.0.1", 0))
-        return handle.getsockname()[1]
 
 
 def locked_model_md5(root: Path) -> str:
@@ -53,65 +44,28 @@ def locked_model_md5(root: Path) -> str:
     return found[0]
 
 
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-5000:]
-
-
-def start_server(root: Path, env: dict, log: Path, max_flights: int | None = None) -> Server:
-    """uvicorn in a child process on a free loopback port; returns once /health answers."""
-    port = free_port()
-    # `Path()` with cwd=root, as `make serve` runs; a root elsewhere is tested further down.
+def server_command(max_flights: int, port: int) -> list[str]:
+    """uvicorn with `create_app(Path())` (cwd is the root, as `make serve` runs) and threads pinned."""
     code = (
         "import uvicorn; from pathlib import Path; from flights.service import create_app; "
-        "from mlkit.runtime import pin_threads; pin_threads(); "  # as `make serve` does
+        "from mlkit.runtime import pin_threads; pin_threads(); "
         f"uvicorn.run(create_app(Path(), max_flights={max_flights!r}), "
         f"host='127.0.0.1', port={port}, log_level='warning')"
     )
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-c", code], cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited {process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=2, trust_env=False).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    stop(process)
-    raise AssertionError(f"the server did not answer /health in {START_TIMEOUT}s:\n{server.output()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    return [sys.executable, "-c", code]
 
 
 @pytest.fixture(scope="module")
-def server(pipeline_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(pipeline_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     log = tmp_path_factory.mktemp("service") / "uvicorn.log"
-    running = start_server(pipeline_repo.path, pipeline_repo.env, log, max_flights=MAX_FLIGHTS)
-    yield running
-    stop(running.process)
+    port = free_port()
+    command = server_command(MAX_FLIGHTS, port)
+    with service_process(command, pipeline_repo.path, pipeline_repo.env, log, port, START_TIMEOUT) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def client(server: Server) -> Iterator[httpx.Client]:
+def client(server: ServiceProcess) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:  # no proxy
         yield http
 
@@ -366,30 +320,17 @@ def test_create_app_refuses_a_missing_model(service_copy, monkeypatch):
         create_app(Path())
 
 
-def test_server_process_exits_without_serving_a_tampered_model(service_copy, pipeline_repo):
+def test_server_process_exits_without_serving_a_tampered_model(service_copy, pipeline_repo, tmp_path):
     tamper(service_copy / "models/model.skops")
     port = free_port()
     env = pipeline_repo.env | {"HOST": "127.0.0.1", "PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flights.service"],
-        cwd=service_copy,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    served = False
-    deadline = time.monotonic() + START_TIMEOUT
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1, trust_env=False)
-            served = True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    stop(process)
-    output = process.stdout.read()
-    assert not served, "the service answered with a model that dvc.lock does not record"
-    assert process.returncode not in (None, 0), output
+    log = tmp_path / "service.log"
+    command = [sys.executable, "-m", "flights.service"]
+    with (
+        pytest.raises(ServiceExited, match="exited 1"),  # not served: it would have answered /health
+        service_process(command, service_copy, env, log, port, START_TIMEOUT),
+    ):
+        pass
+    output = log.read_text()
     assert "error: models/model.skops has md5" in output and "dvc checkout" in output, output
     assert "Traceback" not in output  # a message for the operator, not a crash
