@@ -79,3 +79,24 @@ def test_every_stage_reads_its_own_params_section():
         assert sections <= set(params), f"stage {name} reads unknown params {sections - set(params)}"
         if name in params:
             assert name in sections, f"stage {name} has a params section but does not declare it"
+
+
+def declared_paths(entries: list) -> set[str]:
+    """The paths of a stage's outs/metrics/plots list (an entry is a path or {path: options})."""
+    return {path for entry in entries for path in ([entry] if isinstance(entry, str) else entry)}
+
+
+def test_every_plot_is_declared_once():
+    """A file both in the top-level `plots:` and among a stage's `plots` renders twice in `dvc plots show`."""
+    plots = yaml.safe_load((PROJECT / "dvc.yaml").read_text())["plots"]
+    top_level = set()
+    for entry in plots:
+        [(name, spec)] = entry.items()
+        top_level |= set(spec["y"]) if isinstance(spec.get("y"), dict) else {name}
+    as_stage_plots = set().union(*(declared_paths(s.get("plots", [])) for s in stages().values()))
+    assert not top_level & as_stage_plots, sorted(top_level & as_stage_plots)
+    outputs = set().union(
+        *(declared_paths(s.get(kind, [])) for s in stages().values() for kind in ("outs", "plots"))
+    )
+    orphans = {p for p in top_level if not any(p == o or p.startswith(f"{o}/") for o in outputs)}
+    assert not orphans, f"plots that no stage writes: {sorted(orphans)}"
