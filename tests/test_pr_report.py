@@ -7,6 +7,7 @@ The slow tests share module-scoped repos: one base (a copy of the session's repr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -115,10 +116,10 @@ def test_lift_gates_use_the_better_direction() -> None:
 
 
 def test_reproducibility_gate() -> None:
-    assert pr.reproducibility_gate(pr.ReproCheck("dvc.lock", True, True)).passed
-    changed = pr.reproducibility_gate(pr.ReproCheck("dvc.lock", True, False, "diff"))
+    assert pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, True)).passed
+    changed = pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, False, "diff"))
     assert not changed.passed and "changed the committed dvc.lock" in changed.detail
-    assert not pr.reproducibility_gate(pr.ReproCheck("dvc.lock", False, True)).passed
+    assert not pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", False, True)).passed
 
 
 def test_validate_gates_reads_the_projects_params_and_rejects_bad_ones() -> None:
@@ -191,7 +192,7 @@ def _report(gates: list[pr.Gate]) -> str:
         [["train.hgb.max_iter", "100", "50"]],
         [["test rows", "1", "2", "+1"]],
         [pr.Image("ROC", "pr/roc.png")],
-        pr.ReproCheck("dvc.lock", True, True),
+        pr.ReproCheck("dvc repro", "dvc.lock", True, True),
     )
 
 
@@ -259,8 +260,10 @@ class Report:
         return [line for line in self.result.stderr.splitlines() if line.startswith("pr-report: FAIL")]
 
 
-def run_report(repo: Repo, base: str) -> Report:
-    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", base, check=False)
+def run_report(repo: Repo, base: str, clean: bool = False) -> Report:
+    """The report; with `--reuse` unless `clean`: the pull requests below are reproduced when made."""
+    flags = [] if clean else ["--reuse"]
+    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", base, *flags, check=False)
     path = repo.path / REPORT
     return Report(repo, result, path.read_text() if path.exists() else "")
 
@@ -337,16 +340,28 @@ def worse(base_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Report:
 
 @pytest.fixture(scope="module")
 def hand_edited(base_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Report:
-    """A PR whose committed dvc.lock had one md5 changed by hand (a dep of the last stage)."""
+    """A PR whose ROC AUC was raised by hand, with dvc.lock edited to match: `dvc status` finds nothing
+    wrong, and only a clean run shows that the code does not produce the committed numbers."""
     repo = clone_repo(base_repo, tmp_path_factory.mktemp("pr-lock"))
+    metrics = repo.path / "metrics/evaluate.json"
+    honest = metrics.read_bytes()
+    raised = json.loads(honest)
+    raised["model"]["roc_auc"] = round(raised["model"]["roc_auc"] + 0.01, 6)
+    fudged = (json.dumps(raised, indent=2, sort_keys=True) + "\n").encode()
+    metrics.write_bytes(fudged)
+    entry = "md5: {}\n      size: {}"
     lock = repo.path / "dvc.lock"
-    deps = yaml.safe_load(lock.read_text())["stages"]["report"]["deps"]
-    md5 = next(dep["md5"] for dep in deps if dep["path"] == "src/flights/report.py")
     text = lock.read_text()
-    assert text.count(md5) == 1
-    lock.write_text(text.replace(md5, md5[:-1] + ("0" if md5[-1] != "0" else "1")))
-    repo.commit("hand-edited dvc.lock")
-    return run_report(repo, "pr-base")
+    assert entry.format(hashlib.md5(honest).hexdigest(), len(honest)) in text
+    lock.write_text(
+        text.replace(
+            entry.format(hashlib.md5(honest).hexdigest(), len(honest)),
+            entry.format(hashlib.md5(fudged).hexdigest(), len(fudged)),
+        )
+    )
+    assert "up to date" in repo.dvc("status").stdout  # consistent: plain `dvc repro` would run nothing
+    repo.commit("a better ROC AUC, by hand")
+    return run_report(repo, "pr-base", clean=True)
 
 
 @pytest.fixture(scope="module")
@@ -437,12 +452,16 @@ def test_clearly_worse_model_fails_the_gate_and_names_the_metric(worse: Report) 
 
 
 @pytest.mark.slow
-def test_hand_edited_lock_fails_the_reproducibility_gate(hand_edited: Report) -> None:
+def test_a_hand_raised_metric_fails_the_clean_run(hand_edited: Report) -> None:
     assert hand_edited.result.returncode == 1, hand_edited.result.stderr[-3000:]
     assert hand_edited.failed_lines() == [
-        "pr-report: FAIL: reproducibility: dvc.lock: dvc repro changed the committed dvc.lock"
+        "pr-report: FAIL: reproducibility: dvc.lock: "
+        "dvc repro --force --no-run-cache changed the committed dvc.lock"
     ]
-    assert "`git diff --exit-code HEAD -- dvc.lock`: **DIFFERENT**." in hand_edited.markdown
+    assert (
+        "`dvc repro --force --no-run-cache`, then `git diff --exit-code HEAD -- dvc.lock`: **DIFFERENT**."
+        in hand_edited.markdown
+    )
     assert "md5" in hand_edited.markdown.split("## Reproducibility")[1]
     verdicts = {row["verdict"] for row in hand_edited.table("Metrics")}
     assert verdicts == {"unchanged"}

@@ -39,7 +39,14 @@ def curve_csv(curve: str, who: str = "model") -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the revision to compare with, e.g. origin/main")
-    base_rev = parser.parse_args(argv).base
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="plain `dvc repro` instead of a clean run: for a workspace that a clean run just made "
+        "(`make verify`); stages up to date or in the run-cache are not re-run",
+    )
+    args = parser.parse_args(argv)
+    base_rev = args.base
     base_commit = pr.rev_commit(base_rev)
     if base_commit is None:
         print(
@@ -49,13 +56,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        return report(base_rev, base_commit)
+        return report(base_rev, base_commit, clean=not args.reuse)
     except Exception as error:  # a broken input, not a failed gate: exit 2, as for a bad base
         print(f"pr-report: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
 
 
-def report(base_rev: str, base_commit: str) -> int:
+def report(base_rev: str, base_commit: str, clean: bool) -> int:
     """Write the report; 0 when every gate passes, 1 when one fails."""
     base_text = pr.git_show(base_commit, paths.PARAMS)
     base_params = None if base_text is None else parse_params(base_text, f"{base_rev}:{paths.PARAMS}")
@@ -64,7 +71,7 @@ def report(base_rev: str, base_commit: str) -> int:
     pr.validate_gates(head_gates)  # checked now: once merged, they judge every later change
     gates_params, gates_note = pr.gates_in_force(base_gates, head_gates)
     tolerance, min_lift = pr.validate_gates(gates_params)
-    repro = pr.repro_check(paths.LOCK)  # first: everything below reads the reproduced workspace
+    repro = pr.repro_check(paths.LOCK, clean=clean)  # first: everything below reads the reproduced workspace
     head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}
     base = pr.json_at(base_commit, paths.EVALUATE_METRICS) or {}
     model, baseline = head.get("model", {}), head.get("baseline", {})

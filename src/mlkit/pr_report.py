@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -239,8 +239,9 @@ def lift_gates(
 
 @dataclass(frozen=True)
 class ReproCheck:
-    """Did `dvc repro` run, and did it leave the lock file exactly as committed?"""
+    """Did the pipeline run (`command`), and did it leave the lock file exactly as committed?"""
 
+    command: str
     lock: str
     ran: bool
     identical: bool
@@ -249,10 +250,10 @@ class ReproCheck:
 
 def reproducibility_gate(check: ReproCheck) -> Gate:
     if not check.ran:
-        return Gate(REPRO_GATE, check.lock, False, "dvc repro failed")
+        return Gate(REPRO_GATE, check.lock, False, f"{check.command} failed")
     if not check.identical:
-        return Gate(REPRO_GATE, check.lock, False, f"dvc repro changed the committed {check.lock}")
-    return Gate(REPRO_GATE, check.lock, True, f"dvc repro left the committed {check.lock} unchanged")
+        return Gate(REPRO_GATE, check.lock, False, f"{check.command} changed the committed {check.lock}")
+    return Gate(REPRO_GATE, check.lock, True, f"{check.command} left the committed {check.lock} unchanged")
 
 
 def failures(gates: Sequence[Gate]) -> list[Gate]:
@@ -387,7 +388,7 @@ def render_report(
     outcome = "identical" if repro.ran and repro.identical else "**DIFFERENT**"
     if not repro.ran:
         outcome = "**not checked: dvc repro failed**"
-    parts.append(f"`dvc repro`, then `git diff --exit-code HEAD -- {repro.lock}`: {outcome}.\n")
+    parts.append(f"`{repro.command}`, then `git diff --exit-code HEAD -- {repro.lock}`: {outcome}.\n")
     if repro.detail:
         parts.append("```\n" + repro.detail.rstrip("\n") + "\n```\n")
     if notes:
@@ -495,16 +496,22 @@ def dvc_params_diff(rev: str, cwd: Path | None = None) -> tuple[dict | None, str
     return (json.loads(text) if text else {}), ""
 
 
-def repro_check(lock: Path | str = "dvc.lock", cwd: Path | None = None) -> ReproCheck:
-    """Run `dvc repro` in the workspace (its output goes to stderr), then compare the lock file with
-    the committed HEAD version."""
+CLEAN_REPRO = ("dvc", "repro", "--force", "--no-run-cache")
+
+
+def repro_check(lock: Path | str = "dvc.lock", cwd: Path | None = None, clean: bool = True) -> ReproCheck:
+    """Run the pipeline in the workspace (its output goes to stderr), then compare the lock file with
+    the committed HEAD version. A clean run re-runs every stage and restores nothing from the run-cache;
+    without it, `dvc repro` skips what is up to date (for a workspace that a clean run just made)."""
     lock = Path(lock).as_posix()
-    ran = subprocess.run(["dvc", "repro"], cwd=cwd, stdout=sys.stderr, check=False).returncode == 0
+    command = CLEAN_REPRO if clean else CLEAN_REPRO[:2]
+    ran = subprocess.run(command, cwd=cwd, stdout=sys.stderr, check=False).returncode == 0
+    check = ReproCheck(" ".join(command), lock, ran, False)
     if _run(["git", "cat-file", "-e", f"HEAD:{lock}"], cwd).returncode != 0:
-        return ReproCheck(lock, ran, False, f"{lock} is not committed at HEAD")
+        return replace(check, detail=f"{lock} is not committed at HEAD")
     diff = _run(["git", "diff", "--exit-code", "--stat", "HEAD", "--", lock], cwd)
     detail = ""
     if diff.returncode != 0:
         full = _run(["git", "diff", "HEAD", "--", lock], cwd).stdout
         detail = full if len(full) <= 3000 else full[:3000] + "\n... (diff truncated)"
-    return ReproCheck(lock, ran, diff.returncode == 0, detail)
+    return replace(check, identical=diff.returncode == 0, detail=detail)
