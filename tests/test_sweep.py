@@ -38,6 +38,7 @@ def test_a_sweep_runs_with_two_workers_and_ranks_on_the_validation_month(pipelin
     assert "with 2 workers" in report
     table = pd.read_csv(repo.path / "reports/sweep/sweep.csv")
     assert sorted(table["experiment"]) == ["max_iter-10", "max_iter-30"]
+    assert sorted(table["train.hgb.max_iter"]) == [10, 30]  # the parameter's own column, for the figure
     assert table["valid roc_auc"].is_monotonic_decreasing  # ranked on validation, best first
     assert table["valid roc_auc"].nunique() == 2  # each experiment has metrics of its own
     assert (table["valid baseline roc_auc"] == table["valid baseline roc_auc"].iloc[0]).all()

@@ -13,7 +13,7 @@ import yaml
 from mlkit.experiments import expand, experiments, queue, run_queue
 from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
-from mlkit.plots import ranked_bars
+from mlkit.plots import metric_by_parameter
 
 SWEEP_FILE = Path("sweep.yaml")
 OUTPUT = Path("reports/sweep")
@@ -21,7 +21,8 @@ EVALUATE = "metrics/evaluate.json"
 
 
 def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], metric: str) -> pd.DataFrame:
-    """One row per experiment: its settings, validation metrics (ranked), baseline and test figures."""
+    """One row per experiment: its settings, validation metrics (ranked), baseline and test figures,
+    then a column per swept parameter (empty where the experiment leaves it at params.yaml's value)."""
     rows = []
     for name, _, metrics in found:
         evaluate = metrics.get(EVALUATE, {})
@@ -34,11 +35,13 @@ def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], m
              f"valid baseline {metric}": validation["baseline"][metric],
              f"valid lift {metric}": validation["lift"][metric],
              "valid log_loss": validation["model"]["log_loss"],
-             f"test {metric} (not used to rank)": evaluate["model"][metric]}
+             f"test {metric} (not used to rank)": evaluate["model"][metric]} | settings[name]
         )  # fmt: skip
     table = pd.DataFrame(rows)
     if table.empty:
         return table
+    parameters = list(dict.fromkeys(key for run in settings.values() for key in run))
+    table[parameters] = table[parameters].convert_dtypes()  # whole numbers stay whole beside the gaps
     ascending = METRICS[metric] == "lower"
     return table.sort_values([f"valid {metric}", "experiment"], ascending=[ascending, True]).reset_index(
         drop=True
@@ -65,20 +68,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
         f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
     )
-    ranked = table.to_markdown(index=False) if not table.empty else "no results"
+    parameters = list(dict.fromkeys(key for run in runs for key in run))
+    shown = table.drop(columns=parameters, errors="ignore")  # they are in "settings"
+    ranked = shown.to_markdown(index=False) if not table.empty else "no results"
     write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{ranked}\n", OUTPUT / "sweep.md")
     if table.empty:  # no table or figure of an earlier sweep left beside this report
         for stale in (OUTPUT / "sweep.csv", OUTPUT / "sweep.png"):
             stale.unlink(missing_ok=True)
     else:
         write_csv(table, OUTPUT / "sweep.csv")
-        ranked_bars(
-            table.set_index("experiment")[f"valid {metric}"],
-            float(table[f"valid baseline {metric}"].iloc[0]),
-            "baseline (carrier x hour)",
-            f"validation {metric} by experiment",
-            OUTPUT / "sweep.png",
-        )
+        metric_by_parameter(
+            table, parameters, f"valid {metric}", float(table[f"valid baseline {metric}"].iloc[0]),
+            "baseline (carrier x hour)", f"validation {metric} by parameter", OUTPUT / "sweep.png",
+        )  # fmt: skip
     print(summary)
     print(table.to_string(index=False))
     return 0 if not outcome.failed and not outcome.left_queued else 1

@@ -1,5 +1,6 @@
 """Byte-stable PNG figures with matplotlib (SVG embeds a date and random ids, PNG does not)."""
 
+import numbers
 from pathlib import Path
 
 import matplotlib
@@ -77,15 +78,41 @@ def heatmap(matrix: np.ndarray, labels: list[str], title: str, path: Path) -> No
     save_png(figure, path)
 
 
-def ranked_bars(values: pd.Series, reference: float, reference_label: str, title: str, path: Path) -> None:
-    """One bar per named run, with a reference level (the baseline) drawn across as a line."""
-    figure, axes = plt.subplots(figsize=(9, max(3, 0.4 * len(values) + 1.5)))
-    axes.barh(values.index.astype(str), values.to_numpy(), color="#4C72B0")
-    axes.axvline(reference, color="#C44E52", linestyle="--", label=reference_label)
-    low = min(values.min(), reference)
-    high = max(values.max(), reference)
-    axes.set_xlim(low - 0.1 * (high - low + 1e-9), high + 0.1 * (high - low + 1e-9))
-    axes.invert_yaxis()
-    axes.set_title(title)
-    axes.legend(loc="lower right")
+def _value_order(value: object) -> tuple:
+    """Numbers in numeric order, then anything else (a family name, true/false) as text."""
+    is_number = isinstance(value, numbers.Number) and not isinstance(value, bool | np.bool_)
+    return (0, float(value), "") if is_number else (1, 0.0, str(value))
+
+
+def _settings_label(row: pd.Series) -> str:
+    """`leaf=value, ...` of the parameters a run sets."""
+    return ", ".join(f"{name.rsplit('.', 1)[-1]}={value}" for name, value in row.items() if pd.notna(value))
+
+
+def metric_by_parameter(
+    table: pd.DataFrame, parameters: list[str], metric: str, reference: float, reference_label: str,
+    title: str, path: Path,
+) -> None:  # fmt: skip
+    """One panel per parameter that takes two values or more: `metric` against the parameter's values,
+    among the runs that set it; runs that agree on every other parameter are joined by a line, and the
+    reference (the baseline) is drawn across. `table` has one row per run and a column per parameter,
+    missing where a run leaves that parameter alone."""
+    shown = [name for name in parameters if table[name].nunique() > 1] or parameters
+    figure, panels = plt.subplots(1, len(shown), figsize=(4.5 * len(shown), 4.5), sharey=True, squeeze=False)
+    for axes, parameter in zip(panels[0], shown, strict=True):
+        runs = table[table[parameter].notna()]
+        values = sorted(runs[parameter].unique(), key=_value_order)
+        position = {value: i for i, value in enumerate(values)}
+        others = [other for other in parameters if other != parameter]
+        labels = runs[others].astype(object).apply(_settings_label, axis=1)  # object: 15 stays 15, not 15.0
+        for name, group in runs.groupby(labels, sort=True):
+            group = group.sort_values(parameter, key=lambda column: column.map(position), kind="stable")
+            axes.plot(group[parameter].map(position), group[metric], marker="o", label=name or "(defaults)")
+        axes.axhline(reference, color="#C44E52", linestyle="--", label=reference_label)
+        axes.set_xticks(range(len(values)), [str(value) for value in values])
+        axes.set_xlim(-0.5, len(values) - 0.5)
+        axes.set_xlabel(parameter)
+        axes.legend(fontsize="x-small", loc="best")
+    panels[0][0].set_ylabel(metric)
+    figure.suptitle(title)
     save_png(figure, path)
