@@ -70,6 +70,10 @@ def test_unknown_model_family_names_the_parameter_and_the_choices(params):
         ("hgb.l2_regularization", -1.0, "train.hgb.l2_regularization"),
         ("logreg.C", 0, "train.logreg.C"),
         ("logreg.max_iter", 0, "train.logreg.max_iter"),
+        ("hgb.learning_rate", float("inf"), "train.hgb.learning_rate"),  # YAML's .inf
+        ("hgb.l2_regularization", float("inf"), "train.hgb.l2_regularization"),
+        ("hgb.seed", 2**32, "train.hgb.seed"),  # past numpy's seeds
+        ("hgb.seed", True, "train.hgb.seed"),
     ],
 )
 def test_bad_hyperparameter_is_named(params, path, value, named):
@@ -121,6 +125,23 @@ def test_stage_stops_with_the_message_and_exit_1(params, tmp_path):
     assert "train.model" in result.stderr and "'xgb'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "models").exists()
+
+
+def test_stage_names_an_unreadable_input_file_and_exits_1(params, tmp_path):
+    """A truncated Parquet input (a disk filled up, a copy cut short) is named, not a pyarrow traceback."""
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    prepared = tmp_path / "data/prepared/flights.parquet"
+    prepared.parent.mkdir(parents=True)
+    prepared.write_bytes(b"PAR1 cut short")
+    env = dict(os.environ, PYTHONPATH=str(PROJECT / "src"))
+    result = subprocess.run(
+        [sys.executable, "-m", "flights.stages.split"], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "error: data/prepared/flights.parquet is not a readable Parquet file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data/split").exists()
 
 
 def test_committed_params_have_exactly_the_known_keys(params):

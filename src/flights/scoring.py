@@ -6,10 +6,17 @@ from sklearn.pipeline import Pipeline
 from flights.features import model_inputs
 from flights.modeling import known_categories
 from flights.requests import FIELDS, as_request_types, batch_schema
-from mlkit.config import ParamError
+from mlkit.config import ParamError, is_whole, require, require_fraction
 from mlkit.validation import DataError, quarantine
 
 REQUEST_COLUMNS = [rule.name for rule in FIELDS]
+
+
+def check_params(settings: dict) -> None:
+    """The `score` section, before any data is read (the stage's and `make predict`'s)."""
+    month = settings["month"]
+    require(month == "latest" or is_whole(month, 1), "score.month", month, '"latest" or a month 1-12')
+    require_fraction("score.max_rejected_share", settings["max_rejected_share"], allow_zero=True)
 
 
 def batch_month(months: pd.Series, choice: str | int) -> int:

@@ -1,5 +1,6 @@
 """The one loader of `params.yaml`, with helpers that reject bad parameters before any heavy work."""
 
+import math
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,18 @@ def require_whole(name: str, value: Any, minimum: int) -> None:
     require(is_whole(value, minimum), name, value, f"a whole number >= {minimum}")
 
 
+SEED_LIMIT = 2**32  # numpy's random seeds lie in [0, 2**32)
+
+
+def require_seed(name: str, value: Any) -> None:
+    require(is_whole(value, 0) and value < SEED_LIMIT, name, value, f"a whole number in [0, {SEED_LIMIT})")
+
+
 def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite number (YAML's `.inf` and `true` are not) above zero, or at least zero."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value >= 0 if allow_zero else value > 0)
-    require(ok, name, value, "a number >= 0" if allow_zero else "a number > 0")
+    require(ok, name, value, "a finite number >= 0" if allow_zero else "a finite number > 0")
 
 
 def require_fraction(name: str, value: Any, allow_zero: bool = False) -> None:

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+
+from mlkit.errors import DataError
 
 FLOAT_DIGITS = 6
 
@@ -52,6 +55,17 @@ def write_json(obj: Any, path: Path) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text())
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file; one that is not readable (truncated, corrupt, not Parquet) is a DataError that
+    names it, not pyarrow's bare "magic bytes not found"."""
+    try:
+        return pd.read_parquet(path)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as error:
+        raise DataError(f"{path} is not a readable Parquet file: {error}") from None
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -1,7 +1,5 @@
 """Stage `baseline`: the carrier x hour rate and the majority class, fitted like the model."""
 
-import pandas as pd
-
 from flights import paths
 from flights.cleaning import LABEL
 from flights.features import FORBIDDEN_COLUMNS
@@ -9,14 +7,14 @@ from flights.stages import run_stage
 from flights.training import fit_validated
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
 from mlkit.config import is_list_of, require, require_positive
-from mlkit.io import write_json
+from mlkit.io import read_parquet, write_json
 from mlkit.persistence import save_model
 
 
 def main(params: dict) -> None:
     settings = params["baseline"]
     require_positive("baseline.smoothing", settings["smoothing"], allow_zero=True)
-    fit, valid = (pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
+    fit, valid = (read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
     group_by = settings["group_by"]
     outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
     known_before = set(fit.columns) - outcomes  # no outcome may group the rates

@@ -11,9 +11,9 @@ from flights import paths
 from flights.cleaning import LABEL
 from flights.modeling import TRUSTED_TYPES
 from flights.stages import run_stage
-from mlkit.config import is_list_of, require, require_whole
+from mlkit.config import is_list_of, require, require_seed, require_whole
 from mlkit.evaluation import confusion_table, curve_tables, score, slice_scores
-from mlkit.io import atomic_dir, read_json, write_csv, write_json
+from mlkit.io import atomic_dir, read_json, read_parquet, write_csv, write_json
 from mlkit.metrics import CURVE_AXES, lift
 from mlkit.persistence import load_model
 from mlkit.plots import heatmap, horizontal_bars, line_chart
@@ -91,9 +91,9 @@ def check_params(settings: dict, columns: pd.Index) -> None:
         ("min_slice_rows", 1),
         ("importance_rows", 1),
         ("importance_repeats", 1),
-        ("seed", 0),
     ):
         require_whole(f"evaluate.{name}", settings[name], minimum)
+    require_seed("evaluate.seed", settings["seed"])
     slices = settings["slices"]
     require(
         is_list_of(slices, set(columns)),
@@ -105,7 +105,7 @@ def check_params(settings: dict, columns: pd.Index) -> None:
 
 def main(params: dict) -> None:
     settings = params["evaluate"]
-    test = pd.read_parquet(paths.split_part("test"))
+    test = read_parquet(paths.split_part("test"))
     check_params(settings, test.columns)
     y = test[LABEL].to_numpy()
     trained, baselines = read_json(paths.TRAIN_METRICS), read_json(paths.BASELINE_METRICS)

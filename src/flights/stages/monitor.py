@@ -7,7 +7,7 @@ from flights.modeling import TRUSTED_TYPES
 from flights.stages import run_stage
 from mlkit.config import require_positive, require_whole
 from mlkit.drift import drift_table
-from mlkit.io import write_json
+from mlkit.io import read_parquet, write_json
 from mlkit.persistence import load_model
 
 REFERENCE_ROWS = 50_000  # a fixed sample of the training months keeps the stage fast
@@ -18,9 +18,9 @@ def main(params: dict) -> None:
     require_whole("monitor.psi_bins", settings["psi_bins"], 2)
     require_positive("monitor.psi_flag", settings["psi_flag"])
     model = load_model(paths.MODEL, TRUSTED_TYPES)
-    training = pd.concat([pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
+    training = pd.concat([read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
     reference = training.sample(n=min(REFERENCE_ROWS, len(training)), random_state=0)
-    batch = pd.read_parquet(paths.SCORED / "scored.parquet")
+    batch = read_parquet(paths.SCORED / "scored.parquet")
     to_features = model.named_steps["schedule"].transform
     features = to_features(reference)  # derived once: for drift, and for the model's scores
     drift = drift_table(features, to_features(batch), settings["psi_bins"], settings["psi_flag"])

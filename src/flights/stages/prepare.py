@@ -1,16 +1,14 @@
 """Stage `prepare`: cleaned, joined, labelled flights and the full data-quality account."""
 
-import pandas as pd
-
 from flights import paths
 from flights.cleaning import prepare
 from flights.schemas import TABLES
 from flights.stages import run_stage
-from mlkit.io import read_json, write_json, write_parquet
+from mlkit.io import read_json, read_parquet, write_json, write_parquet
 
 
 def main(params: dict) -> None:
-    tables = {table: pd.read_parquet(paths.raw_table(table)) for table in TABLES}
+    tables = {table: read_parquet(paths.raw_table(table)) for table in TABLES}
     table, accounting = prepare(tables, params["label"])
     write_parquet(table, paths.PREPARED)
     write_json(

@@ -1,20 +1,17 @@
 """Stage `score`: the latest month as a stand-in for tomorrow's schedule, scored with the model."""
 
-import pandas as pd
-
 from flights import paths
 from flights.modeling import TRUSTED_TYPES
-from flights.scoring import batch_month, score_flights
+from flights.scoring import batch_month, check_params, score_flights
 from flights.stages import run_stage
-from mlkit.config import require_fraction
-from mlkit.io import atomic_dir, read_json, write_json, write_parquet
+from mlkit.io import atomic_dir, read_json, read_parquet, write_json, write_parquet
 from mlkit.persistence import file_md5, load_model
 
 
 def main(params: dict) -> None:
     settings = params["score"]
-    require_fraction("score.max_rejected_share", settings["max_rejected_share"], allow_zero=True)
-    flights = pd.read_parquet(paths.PREPARED)
+    check_params(settings)
+    flights = read_parquet(paths.PREPARED)
     batch = flights[flights["month"] == batch_month(flights["month"], settings["month"])]
     model = load_model(paths.MODEL, TRUSTED_TYPES)
     threshold = read_json(paths.TRAIN_METRICS)["threshold"]

@@ -1,12 +1,10 @@
 """Stage `split`: fit (Jan-Sep), valid (Oct) and test (Nov-Dec) months as separate files."""
 
-import pandas as pd
-
 from flights import paths
 from flights.cleaning import LABEL, MONTHS
 from flights.stages import run_stage
 from mlkit.config import is_list_of, require
-from mlkit.io import write_json, write_parquet
+from mlkit.io import read_parquet, write_json, write_parquet
 from mlkit.split import split_by_period, summary
 
 
@@ -20,7 +18,7 @@ def main(params: dict) -> None:
             listed,
             "a list of months such as [11, 12]",
         )
-    parts = split_by_period(pd.read_parquet(paths.PREPARED), "month", months)
+    parts = split_by_period(read_parquet(paths.PREPARED), "month", months)
     for name, part in parts.items():
         write_parquet(part, paths.split_part(name))
     write_json(summary(parts, LABEL), paths.SPLIT_METRICS)

@@ -1,19 +1,17 @@
 """Stage `train`: the chosen model family, its validation-month metrics, the saved Pipeline and its card."""
 
-import pandas as pd
-
 from flights import paths
 from flights.card import model_card
 from flights.modeling import build_pipeline, check_params
 from flights.stages import run_stage
 from flights.training import fit_validated
-from mlkit.io import write_json
+from mlkit.io import read_parquet, write_json
 from mlkit.persistence import save_model
 
 
 def main(params: dict) -> None:
     check_params(params["train"], params["features"])
-    fit, valid = (pd.read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
+    fit, valid = (read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
     model, threshold, validation = fit_validated(
         lambda: build_pipeline(params["train"], params["features"]), fit, valid
     )

@@ -1,16 +1,14 @@
 """Stage `validate`: hard rules stop the pipeline; soft findings go to metrics/validate.json."""
 
-import pandas as pd
-
 from flights import paths
 from flights.quality import assess
 from flights.schemas import TABLES
 from flights.stages import run_stage
-from mlkit.io import write_json
+from mlkit.io import read_parquet, write_json
 
 
 def main(params: dict) -> None:
-    tables = {table: pd.read_parquet(paths.raw_table(table)) for table in TABLES}
+    tables = {table: read_parquet(paths.raw_table(table)) for table in TABLES}
     write_json(assess(tables, params["validate"]["min_join_coverage"]), paths.VALIDATE_METRICS)
 
 
