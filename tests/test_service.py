@@ -23,6 +23,7 @@ import yaml
 from conftest import Repo
 from flights.features import model_inputs
 from flights.service import EXAMPLE, create_app
+from mlkit.config import ParamError
 from mlkit.serving import ModelVersionError, ServiceExited, ServiceProcess, free_port, service_process
 
 pytestmark = pytest.mark.slow
@@ -210,9 +211,29 @@ def test_bad_request_shape_gets_a_4xx_naming_the_field(client, body, field):
 
 
 def test_too_many_flights_names_the_maximum(client):
-    response = client.post("/predict", json={"flights": [FLIGHT] * (MAX_FLIGHTS + 1)})
+    response = client.post("/predict", json={"flights": [FLIGHT | {"flight": 0}] * (MAX_FLIGHTS * 40)})
     assert response.status_code == 422
-    assert f"maximum {MAX_FLIGHTS}" in problem(response)
+    assert f"flights: List should have at most {MAX_FLIGHTS} items" in problem(response)
+    assert len(response.json()["detail"]) == 1  # one error for the size, not one per bad flight
+
+
+def test_the_limit_is_in_the_openapi_document(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["FlightsRequest"]
+    assert schema["properties"]["flights"]["maxItems"] == MAX_FLIGHTS
+    assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [({"flights": [FLIGHT | {"flight": True}]}, "flights.0.flight"),
+     ({"flights": [FLIGHT | {"temp": False}]}, "flights.0.temp"),
+     ({"flights": [FLIGHT], "priority": "high"}, "priority")],
+    ids=["true-as-a-number", "false-as-a-number", "unknown-top-level-key"],
+)  # fmt: skip
+def test_booleans_and_unknown_keys_are_refused_by_name(client, body, field):
+    response = client.post("/predict", json=body)
+    assert response.status_code == 422, response.text
+    assert field in problem(response)
 
 
 @pytest.mark.parametrize(
@@ -254,7 +275,7 @@ def test_schemathesis_finds_no_server_error(server, tmp_path):
 
     Also checked: answers match their documented schema and content type, and schema-invalid data
     is rejected. Not checked: that every schema-valid request is accepted (the schema does not list
-    the trained carriers and origins nor the maximum number of flights) and undocumented status
+    the trained carriers and origins) and undocumented status
     codes (a body that is not UTF-8 gets Starlette's 400).
     """
     if importlib.util.find_spec("schemathesis") is None:
@@ -311,6 +332,26 @@ def test_create_app_refuses_a_model_that_dvc_lock_does_not_record(service_copy, 
     tamper(service_copy / "models/model.skops")
     with pytest.raises(ModelVersionError, match=r"has md5 \w+ but dvc.lock records \w+"):
         create_app(Path())
+
+
+def test_create_app_names_a_missing_params_section(service_copy, monkeypatch):
+    monkeypatch.chdir(service_copy)
+    params = yaml.safe_load((service_copy / "params.yaml").read_text())
+    del params["serve"]
+    (service_copy / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(ParamError, match=r"missing keys \['serve'\]"):
+        create_app(Path())
+
+
+def test_a_bad_port_is_named_and_the_process_exits_1(service_copy, pipeline_repo):
+    env = pipeline_repo.env | {"HOST": "127.0.0.1", "PORT": "http"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flights.service"], cwd=service_copy, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "error: PORT = 'http' is not a port number" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_create_app_refuses_a_missing_model(service_copy, monkeypatch):

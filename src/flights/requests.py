@@ -63,6 +63,14 @@ def _annotation(rule: FieldRule) -> Any:
 class _FlightChecks(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        """JSON's true is not 1, though pydantic's lax mode would take it: the batch path refuses it too."""
+        if isinstance(value, bool):
+            raise ValueError(f"{str(value).lower()} is not a number or a code")
+        return value
+
     @field_validator("sched_dep_time", "sched_arr_time", check_fields=False)
     @classmethod
     def _clock_time(cls, value: int) -> int:

@@ -10,19 +10,29 @@ from fastapi import Body, FastAPI, HTTPException
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from flights import paths
 from flights.lean import LeanScorer
 from flights.modeling import TRUSTED_TYPES
 from flights.requests import Flight
-from mlkit.config import ParamError, load_params, require_whole
+from flights.stages import PARAMS_SHAPE
+from mlkit.config import ParamError, check_shape, load_params, require_whole
 from mlkit.io import read_json
 from mlkit.serving import ModelVersionError, add_request_logging, git_revision, verified_model
 
 
-class FlightsRequest(BaseModel):
-    flights: list[Flight] = Field(min_length=1, description="flights in the raw tables' field names")  # type: ignore[valid-type]
+def flights_request(max_flights: int) -> type[BaseModel]:
+    """The request body: 1 to `max_flights` flights and nothing else. The size is a schema rule, so an
+    oversized batch gets one short 422 (and OpenAPI documents the limit) instead of one per flight."""
+    return create_model(
+        "FlightsRequest",
+        __config__=ConfigDict(extra="forbid"),
+        flights=(
+            list[Flight],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=max_flights, description="flights in the raw tables' field names"),
+        ),
+    )
 
 
 class Prediction(BaseModel):
@@ -55,8 +65,10 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
     scorer = LeanScorer(model)
     params = load_params(root / paths.PARAMS)
+    check_shape(params, PARAMS_SHAPE)
     max_flights = max_flights or params["serve"]["max_flights"]
     require_whole("serve.max_flights", max_flights, 1)
+    request_model = flights_request(max_flights)
     threshold = read_json(root / paths.TRAIN_METRICS)["threshold"]
     evaluation = read_json(root / paths.EVALUATE_METRICS)
     info = {
@@ -89,11 +101,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     # async on purpose: scoring is CPU-bound under the GIL, so FastAPI's thread pool (a plain `def`) would
     # add no throughput, only a hand-off per request that halved single-flight throughput (make bench)
     @app.post("/predict", response_model=PredictResponse)
-    async def predict(request: Annotated[FlightsRequest, Body(openapi_examples={"one": {"value": EXAMPLE}})]):
-        if len(request.flights) > max_flights:
-            raise _invalid(
-                ["flights"], f"{len(request.flights)} flights, more than the maximum {max_flights}"
-            )
+    async def predict(request: Annotated[request_model, Body(openapi_examples={"one": {"value": EXAMPLE}})]):  # type: ignore[valid-type]
         flights = [flight.model_dump() for flight in request.flights]
         for index, flight in enumerate(flights):
             for column in ("carrier", "origin"):
@@ -126,13 +134,15 @@ def main() -> None:
     from mlkit.runtime import pin_threads
 
     pin_threads()
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
     try:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
         app = create_app()
     except (ModelVersionError, ParamError) as error:  # the service must not start: say why, exit 1
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
-    uvicorn.run(app, host=host, port=port, access_log=False)
+    uvicorn.run(app, host=host, port=int(port), access_log=False)
 
 
 if __name__ == "__main__":
