@@ -1,10 +1,15 @@
-"""The sweep's comparison table and its metric-vs-parameter figure, on made-up experiment results."""
+"""The sweep's spec check, comparison table and metric-vs-parameter figure (no experiment is run)."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
+import yaml
 
-from flights.sweep import comparison
+from conftest import PROJECT
+from flights.sweep import SWEEP_FILE, comparison, main, read_spec
+from mlkit.config import ParamError
 from mlkit.experiments import expand, experiment_name
 from mlkit.plots import metric_by_parameter
 
@@ -56,3 +61,45 @@ def test_metric_by_parameter_is_a_byte_stable_png(tmp_path: Path):
     path = tmp_path / "c.png"
     metric_by_parameter(one, ["train.hgb.max_iter"], "valid roc_auc", 0.6, "baseline", "t", path)
     assert path.read_bytes().startswith(PNG)  # one experiment: still a figure
+
+
+GOOD = {"workers": 2, "timeout_minutes": 40, "rank_by": "roc_auc", "grid": [{"train.hgb.max_iter": [50]}]}
+
+
+def test_the_committed_spec_passes(monkeypatch):
+    monkeypatch.chdir(PROJECT)
+    assert read_spec(SWEEP_FILE)["rank_by"] == "roc_auc"
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        (["a list"], "spec.yaml = ['a list'] is invalid: expected a mapping"),
+        ({k: v for k, v in GOOD.items() if k != "rank_by"}, "spec.yaml has missing keys ['rank_by']"),
+        (GOOD | {"workers": "two"}, "spec.yaml: workers = 'two' is invalid"),
+        (GOOD | {"timeout_minutes": 0}, "spec.yaml: timeout_minutes = 0 is invalid"),
+        (GOOD | {"rank_by": "auc"}, "spec.yaml: rank_by = 'auc' is invalid"),
+        (GOOD | {"grid": {"train.hgb.max_iter": [50]}}, "spec.yaml: grid = {'train.hgb.max_iter': [50]}"),
+        (GOOD | {"grid": [{"train.hgb.max_iter": 50}]}, "grid[0].train.hgb.max_iter = 50 is invalid"),
+        (
+            GOOD | {"grid": [{"train.hgb.max_iter": [50]}, {"train.hgb.max_iters": [60]}]},
+            "grid[1].train.hgb.max_iters = 'train.hgb.max_iters' is invalid: expected a parameter",
+        ),
+        (GOOD | {"grid": [{"train.hgb": [1]}]}, "grid[0].train.hgb = 'train.hgb' is invalid"),  # a section
+    ],
+    ids=["list", "no-rank_by", "workers-text", "no-time", "unknown-metric", "grid-mapping", "values-not-list",
+         "typo-in-second-block", "a-section"],
+)  # fmt: skip
+def test_a_bad_spec_is_named_and_nothing_is_queued(monkeypatch, tmp_path, capsys, spec, named):
+    monkeypatch.chdir(PROJECT)  # the project's params.yaml; main returns before any dvc command
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(ParamError, match=re.escape(named)):
+        read_spec(path)
+    assert main(["--spec", str(path)]) == 2
+    assert "error: " in capsys.readouterr().err
+
+
+def test_a_missing_spec_file_is_named(tmp_path, capsys):
+    assert main(["--spec", str(tmp_path / "absent.yaml")]) == 2
+    assert f"{tmp_path / 'absent.yaml'} does not exist" in capsys.readouterr().err

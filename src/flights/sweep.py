@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from mlkit.experiments import expand, experiments, queue, run_queue
+from mlkit.config import ParamError, check_shape, is_positive, is_whole, load_params, require
+from mlkit.experiments import check_grid, expand, experiments, queue, run_queue
 from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
 from mlkit.plots import metric_by_parameter
@@ -48,14 +49,35 @@ def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], m
     )
 
 
+SPEC_SHAPE = dict.fromkeys(["workers", "timeout_minutes", "rank_by", "grid"])
+
+
+def read_spec(path: Path) -> dict:
+    """The sweep spec, checked whole before anything is queued; raises ParamError naming the problem."""
+    if not path.exists():
+        raise ParamError(f"{path} does not exist")
+    spec = yaml.safe_load(path.read_text())
+    source = path.as_posix()
+    check_shape(spec, SPEC_SHAPE, source=source)
+    require(is_whole(spec["workers"], 1), "workers", spec["workers"], "a whole number >= 1", source)
+    timeout = spec["timeout_minutes"]
+    require(is_positive(timeout), "timeout_minutes", timeout, "a finite number > 0", source)
+    metric = spec["rank_by"]
+    known = isinstance(metric, str) and metric in METRICS
+    require(known, "rank_by", metric, f"one of {sorted(METRICS)}", source)
+    check_grid(spec["grid"], load_params(), source)
+    return spec
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", type=Path, default=SWEEP_FILE, help="the grid (default: sweep.yaml)")
-    spec = yaml.safe_load(parser.parse_args(argv).spec.read_text())
-    metric = spec["rank_by"]
-    if metric not in METRICS:
-        print(f"error: sweep.yaml rank_by = {metric!r} is not one of {sorted(METRICS)}", file=sys.stderr)
+    try:
+        spec = read_spec(parser.parse_args(argv).spec)
+    except (ParamError, yaml.YAMLError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
+    metric = spec["rank_by"]
     runs = expand(spec["grid"])
     tasks = queue(runs)
     print(f"queued {len(tasks)} experiments; running with {spec['workers']} workers ...", flush=True)

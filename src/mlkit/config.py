@@ -25,10 +25,10 @@ def parse_params(text: str, source: str) -> dict[str, Any]:
     return params
 
 
-def require(condition: bool, name: str, value: Any, expected: str) -> None:
-    """Raise a ParamError naming the parameter, its value and what was expected."""
+def require(condition: bool, name: str, value: Any, expected: str, source: str = "params.yaml") -> None:
+    """Raise a ParamError naming the file, the parameter, its value and what was expected."""
     if not condition:
-        raise ParamError(f"params.yaml: {name} = {value!r} is invalid: expected {expected}")
+        raise ParamError(f"{source}: {name} = {value!r} is invalid: expected {expected}")
 
 
 def require_choice(name: str, value: Any, choices: Iterable[str]) -> None:
@@ -60,11 +60,15 @@ def require_seed(name: str, value: Any) -> None:
     require(is_whole(value, 0) and value < SEED_LIMIT, name, value, f"a whole number in [0, {SEED_LIMIT})")
 
 
-def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
+def is_positive(value: Any, allow_zero: bool = False) -> bool:
     """A finite number (YAML's `.inf` and `true` are not) above zero, or at least zero."""
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value >= 0 if allow_zero else value > 0)
-    require(ok, name, value, "a finite number >= 0" if allow_zero else "a finite number > 0")
+    return ok and (value >= 0 if allow_zero else value > 0)
+
+
+def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
+    expected = "a finite number >= 0" if allow_zero else "a finite number > 0"
+    require(is_positive(value, allow_zero), name, value, expected)
 
 
 def require_fraction(name: str, value: Any, allow_zero: bool = False) -> None:
@@ -72,13 +76,13 @@ def require_fraction(name: str, value: Any, allow_zero: bool = False) -> None:
     require(value <= 1, name, value, f"a fraction in {'[0' if allow_zero else '(0'}, 1]")
 
 
-def check_shape(params: Any, shape: Mapping[str, Any], name: str = "") -> None:
+def check_shape(params: Any, shape: Mapping[str, Any], name: str = "", source: str = "params.yaml") -> None:
     """`params` has exactly the keys of `shape`, recursively (a key whose shape is None holds any value).
 
     A misspelt or unsupported key (`max_iters`) would otherwise be ignored without a word, and a
     missing one would end in a KeyError traceback.
     """
-    where = f"params.yaml: {name}" if name else "params.yaml"
+    where = f"{source}: {name}" if name else source
     expected = sorted(shape)
     if not isinstance(params, Mapping):
         raise ParamError(f"{where} = {params!r} is invalid: expected a mapping with the keys {expected}")
@@ -89,4 +93,4 @@ def check_shape(params: Any, shape: Mapping[str, Any], name: str = "") -> None:
         raise ParamError(f"{where} has {' and '.join(problems)}: the keys are {expected}")
     for key, inner in shape.items():
         if inner is not None:
-            check_shape(params[key], inner, f"{name}.{key}" if name else key)
+            check_shape(params[key], inner, f"{name}.{key}" if name else key, source)

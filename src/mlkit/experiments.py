@@ -11,11 +11,13 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dvc.repo import Repo
 
+from mlkit.config import require
 from mlkit.runtime import JOBS_VARIABLE
 
 POLL_SECONDS = 2  # a poll costs ~0.1 s of CPU in this process
@@ -29,6 +31,29 @@ class SweepOutcome:
     failed: list[str]
     left_queued: list[str]
     seconds: float
+
+
+def _is_parameter(params: Mapping[str, Any], dotted: str) -> bool:
+    """`dotted` (such as `train.hgb.max_iter`) names one value of `params`, not a section."""
+    node: Any = params
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return not isinstance(node, Mapping)
+
+
+def check_grid(grid: Any, params: Mapping[str, Any], source: str) -> None:
+    """A grid as `expand` takes it, every key an existing parameter of `params`: checked before anything
+    is queued, so that a typo in the third block cannot leave the first two in the queue."""
+    blocks = "a non-empty list of blocks, each a mapping parameter: [values]"
+    require(isinstance(grid, list) and grid, "grid", grid, blocks, source)
+    for index, block in enumerate(grid):
+        require(isinstance(block, Mapping) and block, f"grid[{index}]", block, blocks, source)
+        for key, values in block.items():
+            name = f"grid[{index}].{key}"
+            require(isinstance(values, list) and values, name, values, "a non-empty list of values", source)
+            require(_is_parameter(params, str(key)), name, key, "a parameter of params.yaml", source)
 
 
 def expand(grid: list[dict[str, list]]) -> list[dict[str, object]]:
