@@ -548,7 +548,8 @@ def test_a_broken_base_exits_2_not_1(base_repo: Repo, tmp_path: Path) -> None:
     repo = clone_repo(base_repo, tmp_path)
     result = report_against_a_broken_base(repo, "metrics/evaluate.json", "{ not json")
     assert result.returncode == 2, result.stderr[-2000:]
-    assert "pr-report: JSONDecodeError" in result.stderr
+    base = repo.run("git", "rev-parse", "HEAD~1").stdout.strip()
+    assert f"pr-report: DataError: {base}:metrics/evaluate.json is not valid JSON" in result.stderr
 
 
 @pytest.mark.slow
@@ -570,4 +571,17 @@ def test_a_base_whose_params_are_not_a_mapping_exits_2_naming_it(base_repo: Repo
     broken = repo.run("git", "rev-parse", "HEAD~1").stdout.strip()
     assert result.returncode == 2, result.stderr[-2000:]
     assert f"{broken}:params.yaml: expected a mapping of sections, got list" in result.stderr
+    assert "Stage" not in result.stderr  # refused before dvc repro
+
+
+@pytest.mark.slow
+def test_bad_gates_at_the_base_are_named_with_the_base_revision(base_repo: Repo, tmp_path: Path) -> None:
+    """The base's gates judge the change, so a bad one there is reported as the base's, not the change's."""
+    repo = clone_repo(base_repo, tmp_path)
+    params = repo.params()
+    params["gates"]["tolerance"]["roc_auc"] = -1
+    result = report_against_a_broken_base(repo, "params.yaml", yaml.safe_dump(params, sort_keys=False))
+    base = repo.run("git", "rev-parse", "HEAD~1").stdout.strip()
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"{base}:params.yaml: gates.tolerance.roc_auc = -1 is invalid" in result.stderr
     assert "Stage" not in result.stderr  # refused before dvc repro

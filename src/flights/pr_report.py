@@ -64,13 +64,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(base_rev: str, base_commit: str, clean: bool) -> int:
     """Write the report; 0 when every gate passes, 1 when one fails."""
+    base_source = f"{base_rev}:{paths.PARAMS}"
     base_text = pr.git_show(base_commit, paths.PARAMS)
-    base_params = None if base_text is None else parse_params(base_text, f"{base_rev}:{paths.PARAMS}")
+    base_params = None if base_text is None else parse_params(base_text, base_source)
     base_gates = None if base_params is None else base_params.get("gates")
     head_gates = load_params(paths.PARAMS).get("gates")
     pr.validate_gates(head_gates)  # checked now: once merged, they judge every later change
     gates_params, gates_note = pr.gates_in_force(base_gates, head_gates)
-    tolerance, min_lift = pr.validate_gates(gates_params)
+    gates_source = str(paths.PARAMS) if base_gates is None else base_source
+    tolerance, min_lift = pr.validate_gates(gates_params, gates_source)
     repro = pr.repro_check(paths.LOCK, clean=clean)  # first: everything below reads the reproduced workspace
     head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}
     base = pr.json_at(base_commit, paths.EVALUATE_METRICS) or {}

@@ -21,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from mlkit.config import require, require_positive
+from mlkit.config import is_positive, require
+from mlkit.errors import DataError
 from mlkit.metrics import CURVE_AXES, METRICS, improvement
 
 DIGITS = 4  # decimals shown in every table
@@ -158,19 +159,20 @@ class Gate:
     threshold: float | None = None
 
 
-def validate_gates(gates: Any) -> tuple[dict[str, float], dict[str, float]]:
-    """`tolerance` and `min_lift` of the params' gates section, checked; raises ParamError."""
-    require(isinstance(gates, Mapping), "gates", gates, "a mapping with tolerance and min_lift")
+def validate_gates(gates: Any, source: str = "params.yaml") -> tuple[dict[str, float], dict[str, float]]:
+    """`tolerance` and `min_lift` of the gates section of `source`, checked; raises ParamError."""
+    require(isinstance(gates, Mapping), "gates", gates, "a mapping with tolerance and min_lift", source)
     found = []
     for section in ("tolerance", "min_lift"):
         values = gates.get(section) or {}
-        require(isinstance(values, Mapping), f"gates.{section}", values, "a mapping metric: number")
+        require(isinstance(values, Mapping), f"gates.{section}", values, "a mapping metric: number", source)
         for metric, value in values.items():
-            require(metric in METRICS, f"gates.{section}.{metric}", metric, f"one of {list(METRICS)}")
+            name = f"gates.{section}.{metric}"
+            require(metric in METRICS, name, metric, f"one of {list(METRICS)}", source)
             if section == "tolerance":
-                require_positive(f"gates.{section}.{metric}", value, allow_zero=True)
+                require(is_positive(value, allow_zero=True), name, value, "a finite number >= 0", source)
             else:
-                require(is_number(value), f"gates.{section}.{metric}", value, "a number")
+                require(is_number(value), name, value, "a number", source)
         found.append({metric: float(values[metric]) for metric in METRICS if metric in values})
     return found[0], found[1]
 
@@ -472,10 +474,17 @@ def git_show(rev: str, path: Path | str, cwd: Path | None = None) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
+def _parsed(text: str | None, source: str) -> Any:
+    """JSON text, None for a missing file; a broken one is a DataError that names where it is."""
+    try:
+        return None if text is None else json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataError(f"{source} is not valid JSON: {error}") from None
+
+
 def json_at(rev: str, path: Path | str, cwd: Path | None = None) -> Any:
     """A JSON file's content at `rev`, or None when it does not exist there."""
-    text = git_show(rev, path, cwd)
-    return None if text is None else json.loads(text)
+    return _parsed(git_show(rev, path, cwd), f"{rev}:{Path(path).as_posix()}")
 
 
 def text_in_workspace(path: Path) -> str | None:
@@ -483,8 +492,7 @@ def text_in_workspace(path: Path) -> str | None:
 
 
 def json_in_workspace(path: Path) -> Any:
-    text = text_in_workspace(path)
-    return None if text is None else json.loads(text)
+    return _parsed(text_in_workspace(path), Path(path).as_posix())
 
 
 def dvc_params_diff(rev: str, cwd: Path | None = None) -> tuple[dict | None, str]:
