@@ -6,7 +6,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from flights.cleaning import LABEL
+from flights.training import fit_validated
 from mlkit.baselines import GroupRateClassifier, majority_class
+from mlkit.errors import DataError
 
 # Group a: 2 of 3 positive, b: 0 of 2, c: 1 of 1; overall 3 of 6, so the prior is 0.5.
 TINY = pd.DataFrame({"g": ["a", "a", "a", "b", "b", "c"], "y": [1, 1, 0, 0, 0, 1]})
@@ -115,3 +118,11 @@ def test_majority_class_predicts_majority_with_prior_probability(labels, majorit
     query = pd.DataFrame({"anything": [100, -5, 7]})
     np.testing.assert_array_equal(model.predict(query), [majority] * 3)
     np.testing.assert_allclose(model.predict_proba(query)[:, 1], np.mean(labels))
+
+
+def test_fit_validated_refuses_fit_months_of_one_class():
+    """A label setting under which no flight is disrupted leaves nothing to learn: named before any fit,
+    not an IndexError from predict_proba's missing second column."""
+    fit = pd.DataFrame({"carrier": ["UA", "AA", "UA", "DL"], "hour": [5, 6, 7, 8], LABEL: [0, 0, 0, 0]})
+    with pytest.raises(DataError, match=r"the fit months hold one class only .*check label\.policy"):
+        fit_validated(majority_class, fit, fit)

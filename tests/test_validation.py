@@ -345,6 +345,14 @@ def test_assess_missing_table(good_tables):
         assess(tables, FLOORS)
 
 
+def test_assess_refuses_an_empty_table(good_tables):
+    """A sample fraction that keeps no flight would pass every rule and coverage vacuously."""
+    tables = copy_tables(good_tables)
+    tables["flights"] = tables["flights"].iloc[:0]
+    with pytest.raises(DataError, match=r"raw tables without rows: \['flights'\]; check data\.months"):
+        assess(tables, FLOORS)
+
+
 def test_assess_join_coverage_below_floor(good_tables):
     tables = copy_tables(good_tables)
     tables["planes"] = tables["planes"].iloc[::2].reset_index(drop=True)
@@ -377,6 +385,8 @@ def test_check_coverage_rejects_an_unknown_join_name(good_tables):
     found = coverage(good_tables)
     with pytest.raises(ParamError, match=r"validate\.min_join_coverage"):
         check_coverage(found, {**FLOORS, "plane": 0.75})
+    with pytest.raises(ParamError, match=r"validate\.min_join_coverage\.weather = True is invalid"):
+        check_coverage(found, {**FLOORS, "weather": True})  # YAML's true is not a share
 
 
 # --- the pipeline's path: ingest, then validate's rules ------------------------------------------

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from flights.schemas import HARD, SOFT, TABLES
-from mlkit.config import require
+from mlkit.config import is_positive, require
 from mlkit.validation import DataError, enforce, join_coverage, missing_values, violations
 
 # Each join of `prepare`: (left table, right table, left keys, right keys).
@@ -35,7 +35,7 @@ def check_coverage(found: dict[str, dict], minimum: dict[str, float]) -> None:
         f"keys among {sorted(JOINS)}",
     )
     for name, floor in minimum.items():
-        share = isinstance(floor, int | float) and 0 <= floor <= 1
+        share = is_positive(floor, allow_zero=True) and floor <= 1
         require(share, f"validate.min_join_coverage.{name}", floor, "a share between 0 and 1")
     low = [
         f"join '{name}': coverage {found[name]['coverage']:.4f} < {floor} "
@@ -52,6 +52,10 @@ def assess(tables: dict[str, pd.DataFrame], min_join_coverage: dict[str, float])
     missing = sorted(set(TABLES) - set(tables))
     if missing:
         raise DataError(f"raw tables missing: {missing}")
+    empty = [table for table in TABLES if tables[table].empty]
+    if empty:  # every rule and coverage would pass vacuously
+        hint = "check data.months, data.sample_fraction and the source"
+        raise DataError(f"raw tables without rows: {empty}; {hint}")
     for table in TABLES:
         enforce(tables[table], HARD[table], table)
     found = coverage(tables)

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import ClassifierMixin
 
 from flights.cleaning import LABEL
+from mlkit.errors import DataError
 from mlkit.evaluation import choose_threshold, score
 from mlkit.runtime import in_parallel
 
@@ -23,6 +24,12 @@ def fit_validated(
     its yes/no is its class (0.5), or its constant probability would flip sides between the two fits.
     The two fits are independent, so they run side by side when a second core is free.
     """
+    classes = fit[LABEL].unique().tolist()
+    if len(classes) < 2:
+        raise DataError(
+            f"the fit months hold one class only ({LABEL} = {classes}): nothing to learn; "
+            "check label.policy, label.delay_minutes and split.fit_months"
+        )
     both = pd.concat([fit, valid], ignore_index=True)
     candidate, final = in_parallel(
         [lambda: make().fit(fit, fit[LABEL]), lambda: make().fit(both, both[LABEL])]
