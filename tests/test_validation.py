@@ -419,3 +419,16 @@ def test_out_of_range_weather_rows_reach_validate(tmp_path):
         "column 'humid', rule in_range(0, 100)",
         "3 failing row(s)",
     )
+
+
+def test_ingest_refuses_a_fraction_in_a_whole_number_column(tmp_path):
+    """1.5 in `month` or 558.9 in `sched_dep_time` is named, not cast to 1 and 558."""
+    flights = small_flights()
+    flights.loc[[5, 6], "month"] = "1.5"
+    flights.loc[[7], "sched_dep_time"] = "558.9"
+    folder = write_source(tmp_path / "src", flights)
+    with pytest.raises(DataError) as error:
+        ingest(params(folder))
+    message = str(error.value)
+    assert_names(message, "table 'flights'", "column 'month', rule whole_number", "2 failing row(s)")
+    assert_names(message, "column 'sched_dep_time', rule whole_number", "1 failing row(s)", "558.9")

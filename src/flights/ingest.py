@@ -9,7 +9,7 @@ from pandera import Check
 
 from flights import paths
 from flights.cleaning import MONTHS
-from flights.schemas import TABLES, dtypes_only
+from flights.schemas import TABLES, dtypes_only, whole_numbers
 from mlkit.config import is_list_of, require, require_fraction, require_seed
 from mlkit.validation import enforce, read_csv
 
@@ -52,6 +52,7 @@ def table_file(folder: Path, table: str) -> Path:
 def read_table(folder: Path, table: str) -> pd.DataFrame:
     """One raw table with the schema's columns in the schema's order and dtypes."""
     frame = read_csv(table_file(folder, table), table, na_values=["NA"], keep_default_na=True)
+    enforce(frame, whole_numbers(table), table)
     typed = enforce(frame, dtypes_only(table), table)
     return typed[list(dtypes_only(table).columns)]
 

@@ -145,6 +145,25 @@ SOFT = {
 }
 
 
+def _whole_or_not_a_number(values: pd.Series) -> pd.Series | bool:
+    if pd.api.types.is_integer_dtype(values):  # the usual case, read as integers already
+        return True
+    number = pd.to_numeric(values, errors="coerce")  # text is left to the dtype check of `dtypes_only`
+    return number.isna() | (number % 1 == 0)
+
+
+def whole_numbers(table: str) -> pa.DataFrameSchema:
+    """The table's integer columns before the cast: a 1.5 there is refused by name, where the integer
+    cast of `dtypes_only` would silently make it 1."""
+    whole = Check(_whole_or_not_a_number, name="whole_number")
+    columns = {
+        name: pa.Column(checks=whole, nullable=True, required=False)
+        for name, col in HARD[table].columns.items()
+        if str(col.dtype) == "int64"
+    }
+    return pa.DataFrameSchema(columns, strict=False)
+
+
 def dtypes_only(table: str) -> pa.DataFrameSchema:
     """The table's columns and dtypes without its rules: ingestion coerces and types, `validate` judges."""
     schema = HARD[table]
