@@ -205,10 +205,12 @@ def test_stage_outputs_do_not_depend_on_available_cpus(pipeline_repo):
     if shutil.which("taskset") is None or len(cpus) < 2:
         pytest.skip("needs taskset and at least 2 CPUs available to this process")
     repo = pipeline_repo
-    stages = ("prepare", "explore", "train")  # train: thread count changes model bytes (DESIGN 6)
+    # every stage that forks pieces (mlkit.runtime.in_parallel); train: thread count changes model bytes
+    stages = ("prepare", "explore", "baseline", "train", "evaluate")
     dvc_yaml = yaml.safe_load((repo.path / "dvc.yaml").read_text())
     outputs = [path for stage in stages for path in out_paths(dvc_yaml["stages"][stage])]
-    assert {"data/prepared/flights.parquet", "reports/figures/explore", "models/model.skops"} <= set(outputs)
+    expected = {"data/prepared/flights.parquet", "reports/figures/explore", "models/model.skops"}
+    assert expected | {"models/baseline.skops", "metrics/slices.json"} <= set(outputs)
     recorded = repo.hashes(*outputs)
     found = {}
     for cores in (f"{cpus[0]}", f"{cpus[0]},{cpus[1]}"):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from flights import paths
+from flights.quality import JOINS
 from mlkit import pr_report as pr
 from mlkit.config import load_params, parse_params
 from mlkit.io import atomic_dir, write_text
@@ -24,6 +25,8 @@ DATA_FIELDS = (  # (label, source.dotted.key) of the data diff
     ("diverted", "quality.prepare.status_counts.diverted"),
     ("label rate, all flights", "quality.prepare.label_rate"),
     ("label rate, completed flights", "quality.prepare.label_rate_completed_only"),
+    *((f"join coverage, {join}", f"quality.validate.join_coverage.{join}.coverage") for join in JOINS),
+    ("flights without a tail number", "quality.validate.missing_values.flights.tailnum"),
     *(
         (f"{part} {what}", f"split.{part}.{key}")
         for part in paths.SPLIT_PARTS
