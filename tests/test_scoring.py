@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from conftest import Repo
 from flights.features import model_inputs
-from flights.predict import read_flights
+from flights.predict import check_paths, read_flights
 from flights.requests import Flight
 from flights.scoring import REQUEST_COLUMNS, batch_month, check_params, score_flights
 from mlkit.config import ParamError
@@ -271,6 +271,19 @@ def test_predict_command_names_an_unreadable_parquet_file(pipeline_repo, tmp_pat
     assert f"error: {source} is not a readable Parquet file" in result.stderr
     assert "Traceback" not in result.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "named"),
+    [("flights.csv", "scored.json", "output file"), ("flights.xlsx", "scored.csv", "input file"),
+     ("flights.csv", "flights.csv", "is the input file")],
+)  # fmt: skip
+def test_predict_command_refuses_unknown_formats_and_overwriting_its_input(tmp_path, source, target, named):
+    source, target = tmp_path / source, tmp_path / target
+    source.write_text("carrier,flight\nUA,1\n")
+    with pytest.raises(DataError, match=named):
+        check_paths(source, target)
+    assert source.read_text() == "carrier,flight\nUA,1\n"
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -33,6 +33,18 @@ def write_flights(frame: pd.DataFrame, path: Path) -> None:
     (write_parquet if path.suffix == ".parquet" else write_csv)(frame, path)
 
 
+FORMATS = (".csv", ".parquet")
+
+
+def check_paths(source: Path, target: Path) -> None:
+    """Formats by extension, and never the input overwritten by its own scores."""
+    for role, path in (("input", source), ("output", target)):
+        if path.suffix not in FORMATS:
+            raise DataError(f"{role} file {path}: the extension must be one of {list(FORMATS)}")
+    if source.resolve() == target.resolve():
+        raise DataError(f"output file {target} is the input file: the scores would overwrite the flights")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("input", type=Path)
@@ -40,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pin_threads()
     try:
+        check_paths(args.input, args.output)
         params = load_params()
         check_shape(params, PARAMS_SHAPE)
         check_params(params["score"])
