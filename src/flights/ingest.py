@@ -33,11 +33,11 @@ def source_folder(source: str) -> Path:
 
 
 def check_tracked_source(source: str) -> None:
-    """A folder source must lie under data/source/, which dvc.yaml declares as a dependency of ingest:
-    a folder elsewhere would not be hashed, and new data there would not re-run the pipeline."""
+    """A folder source (text, as `check_params` makes sure) must lie under data/source/, which dvc.yaml
+    declares as a dependency of ingest: a folder elsewhere would not be hashed, and new data there would
+    not re-run the pipeline."""
     require(
-        source == PACKAGE_SOURCE
-        or (isinstance(source, str) and Path(source).resolve().is_relative_to(paths.SOURCE.resolve())),
+        source == PACKAGE_SOURCE or Path(source).resolve().is_relative_to(paths.SOURCE.resolve()),
         "data.source",
         source,
         f"'{PACKAGE_SOURCE}' or a folder under {paths.SOURCE}/ (the dependency dvc.yaml declares)",

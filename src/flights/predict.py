@@ -13,8 +13,8 @@ import pandas as pd
 from flights import paths
 from flights.modeling import TRUSTED_TYPES
 from flights.scoring import check_params, score_flights
-from flights.stages import PARAMS_SHAPE
-from mlkit.config import ParamError, check_shape, load_params
+from flights.stages import project_params
+from mlkit.config import ParamError
 from mlkit.io import read_json, read_parquet, write_csv, write_parquet
 from mlkit.runtime import pin_threads
 from mlkit.serving import ModelVersionError, verified_model
@@ -53,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     pin_threads()
     try:
         check_paths(args.input, args.output)
-        params = load_params()
-        check_shape(params, PARAMS_SHAPE)
+        params = project_params()
         check_params(params["score"])
         model, version = verified_model(paths.MODEL, paths.LOCK, TRUSTED_TYPES)
         limit = params["score"]["max_rejected_share"]

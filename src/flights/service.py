@@ -16,8 +16,8 @@ from flights import paths
 from flights.lean import LeanScorer
 from flights.modeling import TRUSTED_TYPES
 from flights.requests import Flight
-from flights.stages import PARAMS_SHAPE
-from mlkit.config import ParamError, check_shape, load_params, require_whole
+from flights.stages import project_params
+from mlkit.config import ParamError, require_whole
 from mlkit.io import read_json
 from mlkit.serving import ModelVersionError, add_request_logging, git_revision, verified_model
 
@@ -64,8 +64,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it."""
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
     scorer = LeanScorer(model)
-    params = load_params(root / paths.PARAMS)
-    check_shape(params, PARAMS_SHAPE)
+    params = project_params(root / paths.PARAMS)
     max_flights = max_flights or params["serve"]["max_flights"]
     require_whole("serve.max_flights", max_flights, 1)
     request_model = flights_request(max_flights)

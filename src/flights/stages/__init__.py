@@ -2,7 +2,9 @@
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+from flights import paths
 from mlkit.runtime import pin_threads
 
 ANY = None  # a value of any form, checked where it is read
@@ -35,16 +37,22 @@ PARAMS_SHAPE = {
 }
 
 
+def project_params(path: Path = paths.PARAMS) -> dict:
+    """params.yaml with exactly the known keys: what every stage, `make predict` and the service read."""
+    from mlkit.config import check_shape, load_params
+
+    params = load_params(path)
+    check_shape(params, PARAMS_SHAPE)
+    return params
+
+
 def run_stage(main: Callable[[dict], None]) -> None:
     """Run a stage with pinned threads; a bad input or parameter ends it with its message and exit 1."""
     pin_threads()
-    from mlkit.config import check_shape, load_params
     from mlkit.errors import DataError, ParamError
 
     try:
-        params = load_params()
-        check_shape(params, PARAMS_SHAPE)
-        main(params)
+        main(project_params())
     except (DataError, ParamError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
