@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import PROJECT
-from flights.sweep import SWEEP_FILE, comparison, main, read_spec
+from flights.sweep import SWEEP_FILE, comparison, main, read_spec, swept_parameters
 from mlkit.config import ParamError
 from mlkit.experiments import expand, experiment_name
 from mlkit.plots import metric_by_parameter
@@ -52,7 +52,7 @@ def test_a_failed_experiment_without_metrics_is_left_out():
 def test_metric_by_parameter_is_a_byte_stable_png(tmp_path: Path):
     found, settings = results(expand(GRID))
     table = comparison(found, settings, "roc_auc")
-    parameters = list(dict.fromkeys(key for run in settings.values() for key in run))
+    parameters = swept_parameters(settings.values())
     for name in ("a.png", "b.png"):
         metric_by_parameter(table, parameters, "valid roc_auc", 0.62, "baseline", "t", tmp_path / name)
     assert (tmp_path / "a.png").read_bytes().startswith(PNG)

@@ -5,6 +5,7 @@ Experiments are ranked on the validation month; the test months are shown, never
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,11 @@ from mlkit.plots import metric_by_parameter
 SWEEP_FILE = Path("sweep.yaml")
 OUTPUT = Path("reports/sweep")
 EVALUATE = "metrics/evaluate.json"
+
+
+def swept_parameters(runs: Iterable[dict]) -> list[str]:
+    """Every parameter any run sets, in the grid's order."""
+    return list(dict.fromkeys(key for run in runs for key in run))
 
 
 def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], metric: str) -> pd.DataFrame:
@@ -41,7 +47,7 @@ def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], m
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    parameters = list(dict.fromkeys(key for run in settings.values() for key in run))
+    parameters = swept_parameters(settings.values())
     table[parameters] = table[parameters].convert_dtypes()  # whole numbers stay whole beside the gaps
     ascending = METRICS[metric] == "lower"
     return table.sort_values([f"valid {metric}", "experiment"], ascending=[ascending, True]).reset_index(
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
         f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
     )
-    parameters = list(dict.fromkeys(key for run in runs for key in run))
+    parameters = swept_parameters(runs)
     shown = table.drop(columns=parameters, errors="ignore")  # they are in "settings"
     ranked = shown.to_markdown(index=False) if not table.empty else "no results"
     write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{ranked}\n", OUTPUT / "sweep.md")

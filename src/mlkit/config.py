@@ -66,9 +66,9 @@ def is_positive(value: Any, allow_zero: bool = False) -> bool:
     return ok and (value >= 0 if allow_zero else value > 0)
 
 
-def require_positive(name: str, value: Any, allow_zero: bool = False) -> None:
+def require_positive(name: str, value: Any, allow_zero: bool = False, source: str = "params.yaml") -> None:
     expected = "a finite number >= 0" if allow_zero else "a finite number > 0"
-    require(is_positive(value, allow_zero), name, value, expected)
+    require(is_positive(value, allow_zero), name, value, expected, source)
 
 
 def require_fraction(name: str, value: Any, allow_zero: bool = False) -> None:

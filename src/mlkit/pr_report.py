@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from mlkit.config import is_positive, require
+from mlkit.config import require, require_positive
 from mlkit.errors import DataError
 from mlkit.metrics import CURVE_AXES, METRICS, improvement
 
@@ -170,7 +170,7 @@ def validate_gates(gates: Any, source: str = "params.yaml") -> tuple[dict[str, f
             name = f"gates.{section}.{metric}"
             require(metric in METRICS, name, metric, f"one of {list(METRICS)}", source)
             if section == "tolerance":
-                require(is_positive(value, allow_zero=True), name, value, "a finite number >= 0", source)
+                require_positive(name, value, allow_zero=True, source=source)
             else:
                 require(is_number(value), name, value, "a number", source)
         found.append({metric: float(values[metric]) for metric in METRICS if metric in values})
