@@ -19,7 +19,17 @@ from flights.requests import Flight
 from flights.stages import project_params
 from mlkit.config import ParamError, require_whole
 from mlkit.io import read_json
-from mlkit.serving import ModelVersionError, add_request_logging, git_revision, verified_model
+from mlkit.serving import (
+    ModelVersionError,
+    add_request_logging,
+    git_revision,
+    limit_request_body,
+    verified_model,
+)
+
+# A flight's fields take 270-340 bytes as JSON: this leaves room for indentation and long decimals,
+# while a body of many times `serve.max_flights` flights is refused (413) before it is parsed.
+MAX_BYTES_PER_FLIGHT = 2_000
 
 
 def flights_request(max_flights: int) -> type[BaseModel]:
@@ -81,7 +91,8 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     known = {column: set(codes) for column, codes in scorer.codes.items()}
 
     app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
-    add_request_logging(app)
+    limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
+    add_request_logging(app)  # added last, so outermost: refused bodies are logged too
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request, error: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mlkit.persistence import file_md5, load_model
@@ -84,6 +85,43 @@ class RequestLog:
 
 def add_request_logging(app: FastAPI) -> None:
     app.add_middleware(RequestLog)
+
+
+class BodyLimit:
+    """ASGI middleware that refuses a request body over `max_bytes` with a 413 before anything reads or
+    parses it: a declared Content-Length is checked at once, a chunked body is counted as it arrives.
+    Without it, a huge body is parsed whole (seconds of CPU) before the schema's size rule answers."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self, size: str) -> str:
+        return f"the request body of {size} bytes is over the limit of {self.max_bytes} bytes"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await JSONResponse({"detail": self._too_large(declared)}, 413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:  # FastAPI answers an HTTPException raised while it reads
+                raise HTTPException(413, self._too_large(f"more than {self.max_bytes}"))
+            return message
+
+        await self.app(scope, counting, send)
+
+
+def limit_request_body(app: FastAPI, max_bytes: int) -> None:
+    app.add_middleware(BodyLimit, max_bytes=max_bytes)
 
 
 class ServiceExited(RuntimeError):
