@@ -28,7 +28,7 @@ ORIGIN_OFFSET = {"JFK": 0, "LGA": 3, "EWR": -12}
 PLANES = {"N1": (2004.0, 200.0, 2.0), "N2": (1998.0, 150.0, 2.0), "N3": (2010.0, 55.0, 2.0)}
 HGB = {"learning_rate": 0.1, "max_iter": 20, "max_leaf_nodes": 15, "min_samples_leaf": 20,
        "l2_regularization": 1.0, "seed": 0}  # fmt: skip
-TRAIN_PARAMS = {"model": "hgb", "hgb": HGB, "logreg": {"C": 1.0, "max_iter": 1000}}
+TRAIN_PARAMS = {"model": "hgb", "hgb": HGB, "logreg": {"C": 1.0, "max_iter": 1000, "min_category_rows": 20}}
 
 
 def minutes_to_hhmm(minutes: np.ndarray) -> np.ndarray:
@@ -268,3 +268,15 @@ def test_transform_reads_only_the_model_inputs(fitted, training):
     sample = training.iloc[:50]
     only_inputs = sample[model_inputs(True)]
     pd.testing.assert_frame_equal(fitted.transform(sample), fitted.transform(only_inputs))
+
+
+def test_logreg_pools_the_destinations_rarer_than_min_category_rows(training):
+    counts = training["dest"].value_counts()
+    cut = int(counts.median()) + 1
+    assert 0 < (counts < cut).sum() < len(counts)
+    logreg = TRAIN_PARAMS["logreg"] | {"min_category_rows": cut}
+    pipeline = build_pipeline(TRAIN_PARAMS | {"model": "logreg", "logreg": logreg}, {"weather": True})
+    pipeline.fit(training, training["disrupted"])
+    encoder = pipeline.named_steps["encode"].named_transformers_["categories"]
+    pooled = encoder.infrequent_categories_[CATEGORICAL_FEATURES.index("dest")]
+    assert set(pooled) == set(counts[counts < cut].index)

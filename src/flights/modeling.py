@@ -26,6 +26,7 @@ def check_params(train: dict, features: dict) -> None:
     require_seed("train.hgb.seed", hgb["seed"])
     require_positive("train.logreg.C", logreg["C"])
     require_whole("train.logreg.max_iter", logreg["max_iter"], 1)
+    require_whole("train.logreg.min_category_rows", logreg["min_category_rows"], 1)
 
 
 def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:
@@ -67,7 +68,9 @@ def build_pipeline(train: dict, features: dict) -> Pipeline:
             [
                 (
                     "categories",
-                    OneHotEncoder(handle_unknown="ignore", min_frequency=20),
+                    OneHotEncoder(
+                        handle_unknown="ignore", min_frequency=train["logreg"]["min_category_rows"]
+                    ),
                     CATEGORICAL_FEATURES,
                 ),
                 (
