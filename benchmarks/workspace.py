@@ -14,7 +14,9 @@ WORK = ROOT / "benchmarks" / "work"
 
 
 def environment() -> dict[str, str]:
-    env = dict(os.environ, DVC_NO_ANALYTICS="1", PYTHONHASHSEED="0")
+    """What every benchmarked command runs with; PYTHONPATH=src, as dvc.yaml's commands set it, so that a
+    stage run directly imports the scratch copy's code, not the working tree's (installed editable)."""
+    env = dict(os.environ, DVC_NO_ANALYTICS="1", PYTHONHASHSEED="0", PYTHONPATH="src")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     return env
 
