@@ -28,7 +28,11 @@ ORIGIN_OFFSET = {"JFK": 0, "LGA": 3, "EWR": -12}
 PLANES = {"N1": (2004.0, 200.0, 2.0), "N2": (1998.0, 150.0, 2.0), "N3": (2010.0, 55.0, 2.0)}
 HGB = {"learning_rate": 0.1, "max_iter": 20, "max_leaf_nodes": 15, "min_samples_leaf": 20,
        "l2_regularization": 1.0, "seed": 0}  # fmt: skip
-TRAIN_PARAMS = {"model": "hgb", "hgb": HGB, "logreg": {"C": 1.0, "max_iter": 1000, "min_category_rows": 20}}
+TRAIN_PARAMS = {
+    "model": "hgb",
+    "hgb": HGB,
+    "logreg": {"C": 1.0, "max_iter": 1000, "min_category_rows": 20, "impute": "median"},
+}
 
 
 def minutes_to_hhmm(minutes: np.ndarray) -> np.ndarray:
@@ -280,3 +284,14 @@ def test_logreg_pools_the_destinations_rarer_than_min_category_rows(training):
     encoder = pipeline.named_steps["encode"].named_transformers_["categories"]
     pooled = encoder.infrequent_categories_[CATEGORICAL_FEATURES.index("dest")]
     assert set(pooled) == set(counts[counts < cut].index)
+
+
+@pytest.mark.parametrize("impute", ["median", "mean"])
+def test_logreg_fills_missing_numbers_as_train_logreg_impute_says(training, impute):
+    logreg = TRAIN_PARAMS["logreg"] | {"impute": impute}
+    pipeline = build_pipeline(TRAIN_PARAMS | {"model": "logreg", "logreg": logreg}, {"weather": True})
+    pipeline.fit(training, training["disrupted"])
+    imputer = pipeline.named_steps["encode"].named_transformers_["numbers"].steps[0][1]
+    features = pipeline.named_steps["schedule"].transform(training)[imputer.feature_names_in_]
+    expected = features.median() if impute == "median" else features.mean()
+    np.testing.assert_allclose(imputer.statistics_, expected.to_numpy())

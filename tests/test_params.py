@@ -72,6 +72,7 @@ def test_unknown_model_family_names_the_parameter_and_the_choices(params):
         ("logreg.max_iter", 0, "train.logreg.max_iter"),
         ("logreg.min_category_rows", 0, "train.logreg.min_category_rows"),
         ("logreg.min_category_rows", 2.5, "train.logreg.min_category_rows"),
+        ("logreg.impute", "most_frequent", "train.logreg.impute"),
         ("hgb.learning_rate", float("inf"), "train.hgb.learning_rate"),  # YAML's .inf
         ("hgb.l2_regularization", float("inf"), "train.hgb.l2_regularization"),
         ("hgb.seed", 2**32, "train.hgb.seed"),  # past numpy's seeds

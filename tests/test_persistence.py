@@ -30,7 +30,11 @@ from mlkit.persistence import (
 
 HGB = {"learning_rate": 0.1, "max_iter": 15, "max_leaf_nodes": 15, "min_samples_leaf": 20,
        "l2_regularization": 1.0, "seed": 0}  # fmt: skip
-TRAIN_PARAMS = {"model": "hgb", "hgb": HGB, "logreg": {"C": 1.0, "max_iter": 1000, "min_category_rows": 20}}
+TRAIN_PARAMS = {
+    "model": "hgb",
+    "hgb": HGB,
+    "logreg": {"C": 1.0, "max_iter": 1000, "min_category_rows": 20, "impute": "median"},
+}
 AIRPORTS = {
     "LAX": (33.9, -118.4, -8.0, "A"),
     "BOS": (42.4, -71.0, -5.0, "A"),

@@ -12,6 +12,7 @@ from flights.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_nam
 from mlkit.config import require, require_choice, require_positive, require_seed, require_whole
 
 FAMILIES = ("logreg", "hgb")
+IMPUTE_STRATEGIES = ("median", "mean")
 
 
 def check_params(train: dict, features: dict) -> None:
@@ -27,6 +28,7 @@ def check_params(train: dict, features: dict) -> None:
     require_positive("train.logreg.C", logreg["C"])
     require_whole("train.logreg.max_iter", logreg["max_iter"], 1)
     require_whole("train.logreg.min_category_rows", logreg["min_category_rows"], 1)
+    require_choice("train.logreg.impute", logreg["impute"], IMPUTE_STRATEGIES)
 
 
 def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:
@@ -75,7 +77,10 @@ def build_pipeline(train: dict, features: dict) -> Pipeline:
                 ),
                 (
                     "numbers",
-                    make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+                    make_pipeline(
+                        SimpleImputer(strategy=train["logreg"]["impute"], add_indicator=True),
+                        StandardScaler(),
+                    ),
                     numeric,
                 ),
             ],

@@ -27,7 +27,7 @@ PARAMS_SHAPE = {
         "hgb": dict.fromkeys(
             ["learning_rate", "max_iter", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "seed"]
         ),
-        "logreg": dict.fromkeys(["C", "max_iter", "min_category_rows"]),
+        "logreg": dict.fromkeys(["C", "max_iter", "min_category_rows", "impute"]),
     },
     "evaluate": dict.fromkeys(["slices", "min_slice_rows", "importance_rows", "importance_repeats", "seed"]),
     "score": dict.fromkeys(["month", "max_rejected_share"]),
