@@ -3,11 +3,10 @@ re-run of an experiment already run (restored from DVC's run-cache)."""
 
 import contextlib
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from benchmarks.workspace import median, one_stage_repo, run, scratch_repo, target
+from benchmarks.workspace import BUSY, cpu_probe, median, one_stage_repo, run, scratch_repo, target
 from mlkit.experiments import queue, run_queue, wait_for_workers_to_exit
 
 TIMEOUT_S = 1800
@@ -43,12 +42,9 @@ def _two_processes_over_one() -> float:
 
     A shared machine often gives less (other tenants, CPU steal); `-j 2` cannot beat half this ratio.
     """
-    busy = [sys.executable, "-c", "sum(i * i for i in range(15_000_000))"]
+    one = cpu_probe()
     start = time.perf_counter()
-    subprocess.run(busy, check=True)
-    one = time.perf_counter() - start
-    start = time.perf_counter()
-    for process in [subprocess.Popen(busy) for _ in range(2)]:
+    for process in [subprocess.Popen(BUSY) for _ in range(2)]:
         process.wait()
     return (time.perf_counter() - start) / one
 

@@ -43,6 +43,17 @@ def run(command: list[str], cwd: Path, check: bool = True) -> Run:
     return Run(seconds, usage.ru_maxrss / 1024, output)
 
 
+BUSY = [sys.executable, "-c", "sum(i * i for i in range(15_000_000))"]
+
+
+def cpu_probe() -> float:
+    """Seconds of a fixed pure-Python loop in a fresh process: how fast the shared machine is just now,
+    printed beside absolute timings (the same code has measured 40% apart between runs)."""
+    start = time.perf_counter()
+    subprocess.run(BUSY, check=True)
+    return time.perf_counter() - start
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
