@@ -88,3 +88,22 @@ def test_a_timed_out_sweep_leaves_the_users_own_queued_experiment_running(pipeli
         deadline = time.monotonic() + 120
         while "Worker status: 0 active" not in queue_table(repo) and time.monotonic() < deadline:
             time.sleep(2)
+
+
+def test_a_task_removed_from_the_queue_by_hand_ends_the_wait(pipeline_repo, tmp_path):
+    """It counts as failed at once, not as queued until the timeout (600 s here)."""
+    repo = clone_repo(pipeline_repo, tmp_path)
+    code = (
+        "import subprocess; from mlkit.experiments import queue, run_queue; "
+        "tasks = queue([{'train.hgb.max_iter': 14}]); "
+        "subprocess.run(['dvc', 'queue', 'remove', *tasks.values()], check=True); "
+        "outcome = run_queue(tasks, 1, 600); "
+        "print(outcome.failed, outcome.left_queued, outcome.seconds < 600)"
+    )
+    try:
+        result = repo.run("python", "-c", code)
+        assert result.stdout.strip().endswith("['max_iter-14'] [] True"), result.stdout + result.stderr
+    finally:  # the worker started on an empty queue exits by itself; not in a deleted folder
+        deadline = time.monotonic() + 120
+        while "Worker status: 0 active" not in queue_table(repo) and time.monotonic() < deadline:
+            time.sleep(2)

@@ -162,15 +162,21 @@ def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> Sw
     the new tasks alone. A queue runs experiments side by side, so each worker's stages run one process
     each (`MLKIT_JOBS=1`, whatever the number of workers) and their work does not fight for the cores.
     Workers exit by themselves once the queue is empty; on a timeout the sweep's tasks not started are
-    removed and its running ones killed, so none of them runs on after the call.
+    removed and its running ones killed, so none of them runs on after the call. A task that leaves the
+    queue without an outcome (removed by hand) counts as failed once two polls in a row miss it (a task
+    can be between the queue's lists for a moment), instead of being waited for until the timeout.
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
     wait_for_workers_to_exit(deadline)
     start_workers(workers)
+    missing_before: set[str] = set()
     while True:
         by_rev = {task["rev"]: task["status"] for task in _tasks()}
         status = {name: by_rev.get(rev, "Queued") for name, rev in tasks.items()}
+        missing = {name for name, rev in tasks.items() if rev not in by_rev}
+        status |= dict.fromkeys(missing & missing_before, "Failed")
+        missing_before = missing
         if all(state in ENDED for state in status.values()) or time.monotonic() >= deadline:
             break
         time.sleep(POLL_SECONDS)
