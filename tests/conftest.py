@@ -74,6 +74,14 @@ def set_params(params: dict, overrides: dict[str, Any]) -> dict:
     return params
 
 
+def small_train_params(max_iter: int) -> dict:
+    """params.yaml's `train` section with a small `hgb`, for unit tests that fit a few hundred rows; the
+    other keys are the project's own, so a new parameter reaches these tests without being copied here."""
+    params = yaml.safe_load((PROJECT / "params.yaml").read_text())
+    small = {"model": "hgb", "hgb.max_iter": max_iter, "hgb.max_leaf_nodes": 15, "hgb.min_samples_leaf": 20}
+    return set_params(params["train"], small)
+
+
 def file_hashes(root: Path, *relative: str) -> dict[str, str]:
     """sha256 of every file at or under each relative path, keyed by its relative path."""
     found = {}

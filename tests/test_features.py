@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import small_train_params
 from flights.cleaning import WEATHER_COLUMNS
 from flights.features import (
     CATEGORICAL_FEATURES,
@@ -26,13 +27,7 @@ AIRPORTS = {
 DISTANCE = {"LAX": 2475, "BOS": 187, "ATL": 760, "HNL": 4983}
 ORIGIN_OFFSET = {"JFK": 0, "LGA": 3, "EWR": -12}
 PLANES = {"N1": (2004.0, 200.0, 2.0), "N2": (1998.0, 150.0, 2.0), "N3": (2010.0, 55.0, 2.0)}
-HGB = {"learning_rate": 0.1, "max_iter": 20, "max_leaf_nodes": 15, "min_samples_leaf": 20,
-       "l2_regularization": 1.0, "seed": 0}  # fmt: skip
-TRAIN_PARAMS = {
-    "model": "hgb",
-    "hgb": HGB,
-    "logreg": {"C": 1.0, "max_iter": 1000, "min_category_rows": 20, "impute": "median"},
-}
+TRAIN_PARAMS = small_train_params(max_iter=20)
 
 
 def minutes_to_hhmm(minutes: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from conftest import small_train_params
 from flights.cleaning import WEATHER_COLUMNS
 from flights.modeling import TRUSTED_TYPES, build_pipeline
 from mlkit.persistence import (
@@ -28,13 +29,7 @@ from mlkit.persistence import (
     untrusted_types,
 )
 
-HGB = {"learning_rate": 0.1, "max_iter": 15, "max_leaf_nodes": 15, "min_samples_leaf": 20,
-       "l2_regularization": 1.0, "seed": 0}  # fmt: skip
-TRAIN_PARAMS = {
-    "model": "hgb",
-    "hgb": HGB,
-    "logreg": {"C": 1.0, "max_iter": 1000, "min_category_rows": 20, "impute": "median"},
-}
+TRAIN_PARAMS = small_train_params(max_iter=15)
 AIRPORTS = {
     "LAX": (33.9, -118.4, -8.0, "A"),
     "BOS": (42.4, -71.0, -5.0, "A"),
