@@ -170,13 +170,11 @@ def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> Sw
     deadline = start + timeout_seconds
     wait_for_workers_to_exit(deadline)
     start_workers(workers)
-    missing_before: set[str] = set()
+    missed: set[str] = set()  # the tasks the previous poll did not find
     while True:
         by_rev = {task["rev"]: task["status"] for task in _tasks()}
-        status = {name: by_rev.get(rev, "Queued") for name, rev in tasks.items()}
-        missing = {name for name, rev in tasks.items() if rev not in by_rev}
-        status |= dict.fromkeys(missing & missing_before, "Failed")
-        missing_before = missing
+        status = {n: by_rev.get(rev, "Failed" if n in missed else "Queued") for n, rev in tasks.items()}
+        missed = {name for name, rev in tasks.items() if rev not in by_rev}
         if all(state in ENDED for state in status.values()) or time.monotonic() >= deadline:
             break
         time.sleep(POLL_SECONDS)
