@@ -1,6 +1,7 @@
 """`make sweep` for real: a small grid queued as DVC experiments, run by 2 queue workers and compared;
 a queue that outlives its timeout is stopped and reported, not waited on."""
 
+import contextlib
 import subprocess
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from conftest import Repo, clone_repo
+from mlkit.experiments import wait_for_workers_to_exit
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +29,12 @@ def run_sweep(
 
 def queue_table(repo: Repo) -> str:
     return repo.dvc("queue", "status").stdout
+
+
+def wait_until_no_worker(repo: Repo) -> None:
+    """So that no worker is left running in a folder the test deletes."""
+    with contextlib.chdir(repo.path):
+        wait_for_workers_to_exit(time.monotonic() + 120)
 
 
 def test_a_sweep_runs_with_two_workers_and_ranks_on_the_validation_month(pipeline_repo, tmp_path):
@@ -83,11 +91,9 @@ def test_a_timed_out_sweep_leaves_the_users_own_queued_experiment_running(pipeli
     try:
         assert rows.get("mine") in ("Running", "Success"), queue_table(repo)  # queued first, so started
         assert rows.get("max_iter-13") in ("Failed", None) and "max_iter-33" not in rows, rows
-    finally:  # no worker left running in a deleted folder
+    finally:
         repo.dvc("queue", "stop", "--kill", check=False)
-        deadline = time.monotonic() + 120
-        while "Worker status: 0 active" not in queue_table(repo) and time.monotonic() < deadline:
-            time.sleep(2)
+        wait_until_no_worker(repo)
 
 
 def test_a_task_removed_from_the_queue_by_hand_ends_the_wait(pipeline_repo, tmp_path):
@@ -103,7 +109,5 @@ def test_a_task_removed_from_the_queue_by_hand_ends_the_wait(pipeline_repo, tmp_
     try:
         result = repo.run("python", "-c", code)
         assert result.stdout.strip().endswith("['max_iter-14'] [] True"), result.stdout + result.stderr
-    finally:  # the worker started on an empty queue exits by itself; not in a deleted folder
-        deadline = time.monotonic() + 120
-        while "Worker status: 0 active" not in queue_table(repo) and time.monotonic() < deadline:
-            time.sleep(2)
+    finally:
+        wait_until_no_worker(repo)  # the worker started on an empty queue exits by itself
