@@ -49,6 +49,16 @@ def _two_processes_over_one() -> float:
     return (time.perf_counter() - start) / one
 
 
+def _cached_reruns(repo: Path, parameter: str, values: tuple, repeats: int) -> list[float]:
+    """Seconds of `dvc exp run -S parameter=...` restored from the run-cache: both values are run once,
+    then re-run in turn, so that each re-run changes the workspace's params back."""
+    for value in values:
+        run(["dvc", "exp", "run", "-S", f"{parameter}={value}"], repo)
+    return [
+        run(["dvc", "exp", "run", "-S", f"{parameter}={values[i % 2]}"], repo).seconds for i in range(repeats)
+    ]
+
+
 def _cached_reruns_without_code_deps(repo: Path, repeats: int) -> list[float]:
     """Cached re-runs with every `src/` dependency dropped from dvc.yaml (dvc.lock: 419 lines, not 931).
 
@@ -60,13 +70,7 @@ def _cached_reruns_without_code_deps(repo: Path, repeats: int) -> list[float]:
     dvc_yaml.write_text("".join(line for line in lines if not line.lstrip().startswith("- src/")))
     run(["dvc", "repro", "--force"], repo)
     run(["git", "commit", "-qam", "no code dependencies"], repo)
-    values = (59, 60)  # never run by a sweep
-    for value in values:
-        run(["dvc", "exp", "run", "-S", f"train.hgb.max_iter={value}"], repo)
-    return [
-        run(["dvc", "exp", "run", "-S", f"train.hgb.max_iter={values[i % 2]}"], repo).seconds
-        for i in range(repeats)
-    ]
+    return _cached_reruns(repo, "train.hgb.max_iter", (59, 60), repeats)  # values no sweep ran
 
 
 def bench(repeats: int) -> dict:
@@ -82,12 +86,7 @@ def bench(repeats: int) -> dict:
         rerun = ["dvc", "exp", "run", "-S", f"train.hgb.max_iter={one_worker[0]}"]
         cached.append(run(rerun, repo).seconds)
     without_code_deps = _cached_reruns_without_code_deps(repo, repeats)
-    one_stage = one_stage_repo()
-    for value in (1, 2):  # both in the run-cache
-        run(["dvc", "exp", "run", "-S", f"x={value}"], one_stage)
-    cached_one_stage = [
-        run(["dvc", "exp", "run", "-S", f"x={1 + i % 2}"], one_stage).seconds for i in range(repeats)
-    ]
+    cached_one_stage = _cached_reruns(one_stage_repo(), "x", (1, 2), repeats)
     ratio = median(two) / median(one)
     return {
         "sweep_4_experiments_j1_s": median(one),
