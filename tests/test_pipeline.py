@@ -320,3 +320,68 @@ def test_hard_rule_failure_stops_at_validate(failing_repo):
     finally:
         repo.restore()
     assert_clean(repo)
+
+
+def _missing_column(source: Path) -> None:
+    flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
+    flights.drop(columns=["dep_delay"]).to_csv(source / "flights.csv", index=False)
+
+
+def _wrong_dtype(source: Path) -> None:
+    flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
+    flights.loc[[3, 10, 20], "month"] = "January"
+    flights.to_csv(source / "flights.csv", index=False)
+
+
+def _empty_file(source: Path) -> None:
+    (source / "airlines.csv").write_text("")
+
+
+def _duplicated_keys(source: Path) -> None:
+    flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
+    pd.concat([flights, flights.iloc[[5, 6]]]).to_csv(source / "flights.csv", index=False)
+
+
+@pytest.mark.parametrize(
+    "damage, overrides, failing_stage, expected",
+    [
+        (_missing_column, {}, "ingest", ["table 'flights'", "dep_delay", "column_in_dataframe"]),
+        (_wrong_dtype, {}, "ingest", ["table 'flights', column 'month'", "3 failing row(s)", "January"]),
+        (_empty_file, {}, "ingest", ["table 'airlines': source file", "airlines.csv is empty"]),
+        # the whole small source: a 5% sample would most likely leave out the two copies
+        (
+            _duplicated_keys,
+            {"data.sample_fraction": 1.0},
+            "validate",
+            ["table 'flights'", "multiple_fields_uniqueness"],
+        ),
+        (None, {"data.sample_fraction": -0.1}, "ingest", ["data.sample_fraction = -0.1", "> 0"]),
+    ],
+    ids=["missing-column", "wrong-dtype", "empty-file", "duplicated-keys", "negative-sample-fraction"],
+)
+def test_bad_input_stops_dvc_repro_cleanly(failing_repo, damage, overrides, failing_stage, expected):
+    """Each bad input of issue 2 through `dvc repro`: the message names it, no traceback, exit non-zero,
+    nothing ran past the failing stage, its outputs are absent (never half-written) and its lock entry
+    is untouched; `dvc checkout` then restores every output from the cache."""
+    repo = failing_repo
+    lock = yaml.safe_load((repo.path / "dvc.lock").read_text())["stages"]
+    dvc_yaml = yaml.safe_load((repo.path / "dvc.yaml").read_text())["stages"]
+    if damage is not None:
+        damage(write_source(repo.path / "data/source"))
+        overrides = {"data.source": "data/source"} | overrides
+    repo.set_params(overrides)
+    try:
+        result = repo.dvc("repro", check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output
+        for part in expected:
+            assert part in output, f"{part!r} not in:\n{output}"
+        assert "Traceback" not in output
+        ran = {"ingest", "validate"} if failing_stage == "validate" else {"ingest"}
+        assert stages_run(result.stdout) == ran, result.stdout
+        assert not any((repo.path / path).exists() for path in out_paths(dvc_yaml[failing_stage]))
+        after = yaml.safe_load((repo.path / "dvc.lock").read_text())["stages"]
+        assert after[failing_stage] == lock[failing_stage]
+    finally:
+        repo.restore()
+    assert_clean(repo)
