@@ -245,20 +245,6 @@ def assert_failed_cleanly(repo: Repo, result, lock: bytes, raw: dict[str, str]) 
     assert_clean(repo)
 
 
-def test_corrupt_source_stops_the_pipeline(failing_repo):
-    repo = failing_repo
-    lock = (repo.path / "dvc.lock").read_bytes()
-    raw = repo.hashes("data/raw")
-    folder = write_source(repo.path / "data/source")
-    corrupt_flights_zip(folder)
-    repo.set_params({"data.source": "data/source"})
-    result = repo.dvc("repro", check=False)
-    output = result.stdout + result.stderr
-    assert "table 'flights'" in output and "cannot read" in output and "flights.csv.zip" in output
-    assert "Traceback" not in output  # a message for the user, not a crash
-    assert_failed_cleanly(repo, result, lock, raw)
-
-
 def test_a_source_folder_outside_data_source_is_refused(failing_repo, tmp_path):
     """DVC would not hash it, so new data there would never re-run the pipeline."""
     repo = failing_repo
@@ -292,36 +278,6 @@ def test_new_data_in_the_source_folder_reruns_ingest(failing_repo):
     assert_clean(repo)
 
 
-def test_bad_months_param_stops_the_pipeline(failing_repo):
-    repo = failing_repo
-    lock = (repo.path / "dvc.lock").read_bytes()
-    raw = repo.hashes("data/raw")
-    repo.set_params({"data.months": [13]})
-    result = repo.dvc("repro", check=False)
-    output = result.stdout + result.stderr
-    assert "data.months = [13] is invalid" in output, output
-    assert "Traceback" not in output
-    assert_failed_cleanly(repo, result, lock, raw)
-
-
-def test_hard_rule_failure_stops_at_validate(failing_repo):
-    repo = failing_repo
-    source = write_source(repo.path / "data/source")
-    weather = pd.read_csv(source / "weather.csv", dtype=str, keep_default_na=False)
-    weather.loc[[10, 20], "humid"] = "150"
-    weather.to_csv(source / "weather.csv", index=False)
-    repo.set_params({"data.source": "data/source"})
-    try:
-        result = repo.dvc("repro", check=False)
-        output = result.stdout + result.stderr
-        assert result.returncode != 0
-        assert "table 'weather', column 'humid', rule in_range(0, 100): 2 failing row(s)" in output, output
-        assert stages_run(result.stdout) == {"ingest", "validate"}  # nothing ran past the failure
-    finally:
-        repo.restore()
-    assert_clean(repo)
-
-
 def _missing_column(source: Path) -> None:
     flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
     flights.drop(columns=["dep_delay"]).to_csv(source / "flights.csv", index=False)
@@ -335,6 +291,12 @@ def _wrong_dtype(source: Path) -> None:
 
 def _empty_file(source: Path) -> None:
     (source / "airlines.csv").write_text("")
+
+
+def _out_of_range(source: Path) -> None:
+    weather = pd.read_csv(source / "weather.csv", dtype=str, keep_default_na=False)
+    weather.loc[[10, 20], "humid"] = "150"
+    weather.to_csv(source / "weather.csv", index=False)
 
 
 def _duplicated_keys(source: Path) -> None:
@@ -355,12 +317,29 @@ def _duplicated_keys(source: Path) -> None:
             "validate",
             ["table 'flights'", "multiple_fields_uniqueness"],
         ),
+        (corrupt_flights_zip, {}, "ingest", ["table 'flights'", "cannot read", "flights.csv.zip"]),
+        (
+            _out_of_range,
+            {},
+            "validate",
+            ["table 'weather', column 'humid', rule in_range(0, 100): 2 failing row(s)"],
+        ),
+        (None, {"data.months": [13]}, "ingest", ["data.months = [13] is invalid"]),
         (None, {"data.sample_fraction": -0.1}, "ingest", ["data.sample_fraction = -0.1", "> 0"]),
     ],
-    ids=["missing-column", "wrong-dtype", "empty-file", "duplicated-keys", "negative-sample-fraction"],
+    ids=[
+        "missing-column",
+        "wrong-dtype",
+        "empty-file",
+        "duplicated-keys",
+        "corrupt-zip",
+        "out-of-range",
+        "unknown-month",
+        "negative-sample-fraction",
+    ],
 )
 def test_bad_input_stops_dvc_repro_cleanly(failing_repo, damage, overrides, failing_stage, expected):
-    """Each bad input of issue 2 through `dvc repro`: the message names it, no traceback, exit non-zero,
+    """Each bad input of the data through `dvc repro`: the message names it, no traceback, exit non-zero,
     nothing ran past the failing stage, its outputs are absent (never half-written) and its lock entry
     is untouched; `dvc checkout` then restores every output from the cache."""
     repo = failing_repo
