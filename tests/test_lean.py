@@ -1,8 +1,8 @@
 """The lean single-flight path gives exactly the saved Pipeline's answers, on real flights.
 
 The rows are the session repo's own data, validated as the service validates them (pydantic `Flight`,
-then `model_dump`), and chosen to cover what the lean code computes by hand: missing tail numbers,
-destinations without airport data, missing weather, overnight arrivals, both daylight-saving switches
+then `model_dump`), and chosen to cover what the lean code computes by hand: destinations without
+airport data, missing weather, overnight arrivals, both daylight-saving switches
 and destinations that keep standard time all year.
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 from conftest import Repo
 from flights.features import model_inputs
-from flights.lean import LeanScorer
+from flights.lean import LeanScorer, PipelineScorer, scorer_for
 from flights.modeling import build_pipeline
 from flights.requests import Flight
 
@@ -32,7 +32,6 @@ def flights(pipeline_repo: Repo) -> pd.DataFrame:
     prepared = pd.read_parquet(root / "data/prepared/flights.parquet")
     cases = {
         "sample": test.sample(n=300, random_state=0),
-        "no tailnum": test[test["tailnum"].isna()],
         "unseen dest": test[test["dest"].isin(UNSEEN_DESTS)],
         "SJU": test[test["dest"] == "SJU"],
         "missing weather": test[test["temp"].isna()],
@@ -91,10 +90,15 @@ def test_dst_switch_days_get_the_pipeline_block_minutes(model, flights):
     assert np.array_equal(lean, expected, equal_nan=True)
 
 
-def test_lean_path_refuses_a_model_family_it_does_not_serve(pipeline_repo: Repo):
+def test_another_family_is_scored_by_its_pipeline(pipeline_repo: Repo, model, flights):
     fit = pd.read_parquet(pipeline_repo.path / "data/split/fit.parquet").sample(n=2000, random_state=0)
     params = pipeline_repo.params()
     logreg = build_pipeline(params["train"] | {"model": "logreg"}, params["features"])
     logreg.fit(fit, fit["disrupted"])
     with pytest.raises(TypeError, match="HistGradientBoosting"):
         LeanScorer(logreg)
+    assert isinstance(scorer_for(model), LeanScorer)
+    scorer = scorer_for(logreg)
+    assert isinstance(scorer, PipelineScorer)
+    expected = logreg.predict_proba(flights[model_inputs(weather=True)])[:, 1]
+    np.testing.assert_allclose(scorer.predict_proba(as_requests(flights)), expected, rtol=0, atol=1e-12)

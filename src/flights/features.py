@@ -11,22 +11,27 @@ from sklearn.utils.validation import check_is_fitted
 
 from flights.cleaning import WEATHER_COLUMNS
 
-# What a user sends: the raw flights table's schedule fields (tailnum may be missing).
+# What a user sends: the raw flights table's schedule fields.
 SCHEDULE_COLUMNS = [
     "year", "month", "day", "sched_dep_time", "sched_arr_time", "carrier", "flight", "origin", "dest",
-    "tailnum",
 ]  # fmt: skip
-# Known only after the flight: never a feature (the leakage guard tests this list).
-FORBIDDEN_COLUMNS = ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"]
+# Never a feature (the leakage guard tests this list): what is known only after the flight, and the tail
+# number, which the 2013 data leave blank exactly for cancelled flights (all 2,512 blanks), so the plane
+# attributes looked up from it would tell the model which flights were cancelled.
+FORBIDDEN_COLUMNS = ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time", "tailnum"]
 # Attributes joined by `prepare`; the transformer learns lookups from them when it is fitted.
-PLANE_LOOKUP = {"plane_year": "tailnum", "plane_seats": "tailnum", "plane_engines": "tailnum"}
 AIRPORT_LOOKUP = dict.fromkeys(["dest_lat", "dest_lon", "dest_tz", "dest_dst"], "dest")
-LOOKUP_KEYS = {**PLANE_LOOKUP, **AIRPORT_LOOKUP, "distance": "route"}
+LOOKUP_KEYS = {**AIRPORT_LOOKUP, "distance": "route"}
 CATEGORICAL_FEATURES = ["carrier", "origin", "dest"]
 SCHEDULE_FEATURES = [
-    "dep_minute", "arr_minute", "weekday", "distance", "block_minutes", "plane_year", "plane_seats",
-    "plane_engines", "dest_lat", "dest_lon",
-]  # fmt: skip
+    "dep_minute",
+    "arr_minute",
+    "weekday",
+    "distance",
+    "block_minutes",
+    "dest_lat",
+    "dest_lon",
+]
 
 
 def model_inputs(weather: bool) -> list[str]:
@@ -77,8 +82,8 @@ def block_minutes(frame: pd.DataFrame, dst: pd.Series, dest_tz: pd.Series, dest_
 def _learn(frame: pd.DataFrame, key: str, column: str) -> tuple[np.ndarray, np.ndarray]:
     """(sorted keys, float values): the first non-missing value of `column` for each key.
 
-    Two plain arrays, because skops stores arrays as .npy members, where a dict of thousands of tail
-    numbers becomes thousands of JSON nodes (a 5 MB schema that takes seconds to save and load).
+    Two plain arrays, because skops stores arrays as .npy members, where a dict of thousands of keys
+    becomes thousands of JSON nodes (a schema that takes seconds to save and load).
     """
     values = frame[column].to_numpy(dtype=float, na_value=np.nan)
     pairs = pd.DataFrame({"key": _key(frame, key).to_numpy(), "value": values})
@@ -87,7 +92,7 @@ def _learn(frame: pd.DataFrame, key: str, column: str) -> tuple[np.ndarray, np.n
 
 
 def _key(frame: pd.DataFrame, key: str) -> pd.Series:
-    """Each row's lookup key: its tail number, its destination, or its route "origin-dest"."""
+    """Each row's lookup key: its destination, or its route "origin-dest"."""
     if key == "route":
         return frame["origin"].astype("str").str.cat(frame["dest"].astype("str"), sep="-")
     return frame[key].astype("str").fillna("")
@@ -96,9 +101,9 @@ def _key(frame: pd.DataFrame, key: str) -> pd.Series:
 class ScheduleFeatures(TransformerMixin, BaseEstimator):
     """Raw schedule fields (+ weather forecast) -> model features, with lookups learned at fit time.
 
-    Fitting reads the joined reference columns (plane, destination airport, route distance) of the
-    training rows; transforming needs only the fields of `model_inputs`, so a unseen tail number or
-    destination just gets missing values.
+    Fitting reads the joined reference columns (destination airport, route distance) of the training
+    rows; transforming needs only the fields of `model_inputs`, so an unseen destination or route just
+    gets missing values.
     """
 
     def __init__(self, weather: bool = True):
@@ -114,8 +119,8 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
 
     def _looked_up(self, column: str, keys: pd.Series) -> pd.Series:
         known, values = self.lookups_[column]
-        position = pd.Index(known).get_indexer(keys)
-        return pd.Series(np.where(position >= 0, values[position], np.nan), index=keys.index)
+        position = pd.Index(known).get_indexer(keys)  # -1 for an unknown key: the NaN appended last
+        return pd.Series(np.append(values, np.nan)[position], index=keys.index)
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "lookups_")
@@ -134,7 +139,7 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         out["distance"] = looked_up["distance"]
         block = block_minutes(X, dates["dst"].astype(bool), looked_up["dest_tz"], looked_up["dest_dst"])
         out["block_minutes"] = block.astype(float)
-        for column in (*PLANE_LOOKUP, "dest_lat", "dest_lon"):
+        for column in ("dest_lat", "dest_lon"):
             out[column] = looked_up[column]
         if self.weather:
             for column in WEATHER_COLUMNS:

@@ -2,7 +2,8 @@
 
 The Pipeline on a one-row DataFrame spends milliseconds in pandas; here the same features are computed
 from plain dicts with the fitted lookups and encoder categories, and only the fitted estimator runs.
-A test proves the answers equal the Pipeline's.
+A test proves the answers equal the Pipeline's. `scorer_for` picks it for the HistGradientBoosting
+family and the Pipeline itself for any other, so `train.model: logreg` is served too.
 """
 
 from datetime import date, datetime
@@ -10,11 +11,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from flights.cleaning import WEATHER_COLUMNS
-from flights.features import CATEGORICAL_FEATURES, PLANE_LOOKUP, hhmm_to_minutes
+from flights.features import CATEGORICAL_FEATURES, hhmm_to_minutes
 
 NEW_YORK = ZoneInfo("America/New_York")
 NAN = float("nan")
@@ -48,7 +50,7 @@ class LeanScorer:
 
     def features(self, flight: dict) -> list[float]:
         lookups = self.lookups
-        tail, dest, origin = flight.get("tailnum") or "", flight["dest"], flight["origin"]
+        dest, origin = flight["dest"], flight["origin"]
         weekday, dst = _date_facts(flight["year"], flight["month"], flight["day"])
         dep, arr = hhmm_to_minutes(flight["sched_dep_time"]), hhmm_to_minutes(flight["sched_arr_time"])
         dest_tz = lookups["dest_tz"].get(dest, NAN)
@@ -59,7 +61,6 @@ class LeanScorer:
             float(dep), float(arr), float(weekday),
             lookups["distance"].get(f"{origin}-{dest}", NAN),
             local - 60 * (dest_offset - (-5 + dst)),
-            *(lookups[column].get(tail, NAN) for column in PLANE_LOOKUP),
             lookups["dest_lat"].get(dest, NAN),
             lookups["dest_lon"].get(dest, NAN),
         ]  # fmt: skip
@@ -71,3 +72,21 @@ class LeanScorer:
         """Probability of the positive class for each flight."""
         features = np.array([self.features(flight) for flight in flights], dtype=float)
         return self.estimator.predict_proba(features)[:, 1]
+
+
+class PipelineScorer:
+    """Scores flights given as dicts with the whole saved Pipeline, for families the lean path lacks."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def predict_proba(self, flights: list[dict]) -> np.ndarray:
+        """Probability of the positive class for each flight."""
+        return self.pipeline.predict_proba(pd.DataFrame.from_records(flights))[:, 1]
+
+
+def scorer_for(pipeline: Pipeline) -> LeanScorer | PipelineScorer:
+    """The lean path where it exists (HistGradientBoosting), else the Pipeline."""
+    if isinstance(pipeline.steps[-1][1], HistGradientBoostingClassifier):
+        return LeanScorer(pipeline)
+    return PipelineScorer(pipeline)

@@ -39,7 +39,6 @@ SCHEDULE_FIELDS = [
     FieldRule("day", int, ge=1, le=31),
     FieldRule("sched_dep_time", int, ge=0, le=2359, description=f"scheduled departure, {HHMM}"),
     FieldRule("sched_arr_time", int, ge=0, le=2359, description=f"scheduled arrival at dest, {HHMM}"),
-    FieldRule("tailnum", str, required=False, pattern=r"^[A-Z0-9]{2,7}$", description="plane tail number"),
 ]
 WEATHER_RANGES = {
     "temp": (-60, 130, "°F"), "dewp": (-80, 100, "°F"), "humid": (0, 100, "%"),

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from flights import paths
-from flights.lean import LeanScorer
-from flights.modeling import TRUSTED_TYPES
+from flights.lean import scorer_for
+from flights.modeling import TRUSTED_TYPES, known_categories
 from flights.requests import Flight
 from flights.stages import project_params
 from mlkit.config import ParamError, require_whole
@@ -59,7 +59,7 @@ class PredictResponse(BaseModel):
 EXAMPLE = {
     "flights": [
         {"carrier": "UA", "flight": 1545, "origin": "EWR", "dest": "IAH", "year": 2013, "month": 12,
-         "day": 20, "sched_dep_time": 1715, "sched_arr_time": 2030, "tailnum": "N14228",
+         "day": 20, "sched_dep_time": 1715, "sched_arr_time": 2030,
          "temp": 35.1, "dewp": 30.0, "humid": 81.0, "wind_dir": 40, "wind_speed": 12.7,
          "precip": 0.05, "pressure": 1012.0, "visib": 3.0}
     ]
@@ -73,7 +73,7 @@ def _invalid(field: list, message: str) -> RequestValidationError:
 def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it."""
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
-    scorer = LeanScorer(model)
+    scorer = scorer_for(model)
     params = project_params(root / paths.PARAMS)
     max_flights = max_flights or params["serve"]["max_flights"]
     require_whole("serve.max_flights", max_flights, 1)
@@ -88,7 +88,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         "threshold": threshold,
         "max_flights": max_flights,
     }
-    known = {column: set(codes) for column, codes in scorer.codes.items()}
+    known = {column: set(values) for column, values in known_categories(model).items()}
 
     app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
