@@ -27,6 +27,14 @@ from mlkit.split import split_by_period
 PROJECT = Path(__file__).resolve().parents[1]
 
 
+def run_stage_in(folder: Path, stage: str) -> subprocess.CompletedProcess:
+    """A stage as DVC runs it (`python -m flights.stages.<stage>`), in `folder` with the project's code."""
+    return subprocess.run(
+        [sys.executable, "-m", f"flights.stages.{stage}"], cwd=folder,
+        env=dict(os.environ, PYTHONPATH=str(PROJECT / "src")), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def params() -> dict:
     return yaml.safe_load((PROJECT / "params.yaml").read_text())
@@ -115,15 +123,7 @@ def test_stage_stops_with_the_message_and_exit_1(params, tmp_path):
     bad = copy.deepcopy(params)
     bad["train"]["model"] = "xgb"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(bad))
-    env = dict(os.environ, PYTHONPATH=str(PROJECT / "src"))
-    result = subprocess.run(
-        [sys.executable, "-m", "flights.stages.train"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_stage_in(tmp_path, "train")
     assert result.returncode == 1
     assert "train.model" in result.stderr and "'xgb'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -136,11 +136,7 @@ def test_stage_names_an_unreadable_input_file_and_exits_1(params, tmp_path):
     prepared = tmp_path / "data/prepared/flights.parquet"
     prepared.parent.mkdir(parents=True)
     prepared.write_bytes(b"PAR1 cut short")
-    env = dict(os.environ, PYTHONPATH=str(PROJECT / "src"))
-    result = subprocess.run(
-        [sys.executable, "-m", "flights.stages.split"], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+    result = run_stage_in(tmp_path, "split")
     assert result.returncode == 1, result.stderr
     assert "error: data/prepared/flights.parquet is not a readable Parquet file" in result.stderr
     assert "Traceback" not in result.stderr
@@ -231,16 +227,17 @@ def test_an_unknown_key_stops_a_stage_with_exit_1(params, tmp_path):
     bad = copy.deepcopy(params)
     bad["train"]["hgb"]["max_iters"] = 50  # a typo of max_iter: ignored, it would change nothing
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(bad))
-    result = subprocess.run(
-        [sys.executable, "-m", "flights.stages.explore"],
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONPATH=str(PROJECT / "src")),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_stage_in(tmp_path, "explore")
     assert result.returncode == 1
     assert "train.hgb has unknown keys ['max_iters']" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_params_yaml_is_named_with_its_line_and_exit_1(tmp_path):
+    (tmp_path / "params.yaml").write_text("data:\n  months: [1, 2\n  seed: 2013\n")
+    result = run_stage_in(tmp_path, "ingest")
+    assert result.returncode == 1
+    assert "error: params.yaml is not valid YAML" in result.stderr and "line 3" in result.stderr
     assert "Traceback" not in result.stderr
 
 

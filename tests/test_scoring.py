@@ -4,6 +4,7 @@
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,7 +94,7 @@ BAD_ROWS = {
     "origin-not-trained": ({"origin": "BOS"}, "origin", "isin"),
     "month-13": ({"month": 13}, "month", "in_range"),
     "minutes-over-59": ({"sched_dep_time": 575}, "sched_dep_time", "hhmm_minutes_below_60"),
-    "not-a-date": ({"month": 2, "day": 30}, "day", "is_a_date"),
+    "not-a-date": ({"month": 2, "day": 30}, "row", "year_month_day_is_a_date"),  # said once, not per column
     "lowercase-dest": ({"dest": "iah"}, "dest", "str_matches"),
     "weather-out-of-range": ({"temp": 500.0}, "temp", "in_range"),
     "flight-zero": ({"flight": 0}, "flight", "in_range"),
@@ -114,6 +115,21 @@ def test_a_row_breaking_a_rule_is_quarantined_with_its_reason(
     assert summary["rejected"] == 1 and summary["scored"] == ROWS - 1
     for name, value in change.items():  # the quarantine keeps the row as it came
         assert rejected.loc[7, name] == value
+
+
+def test_a_row_rule_is_named_once_beside_the_column_rules(flights, model, threshold):
+    _, rejected, _ = score(broken(flights, 3, {"carrier": "ZZ", "month": 2, "day": 30}), model, threshold)
+    [reason] = rejected["reason"].tolist()
+    assert sorted(f.split(" ")[0] for f in reason_fragments(reason)) == ["carrier:", "row:"], reason
+
+
+def test_a_file_without_required_columns_names_them(flights, model, threshold):
+    with pytest.raises(DataError) as error:
+        score(flights.drop(columns=["dest", "year"]), model, threshold)
+    assert (
+        str(error.value)
+        == "table 'flights to score' cannot be scored: it lacks the required columns ['dest', 'year']"
+    )
 
 
 def test_many_bad_rows_are_all_accounted_for(flights, model, threshold):
@@ -293,6 +309,20 @@ def test_predict_command_fails_clearly_for_a_missing_file(pipeline_repo, tmp_pat
     assert result.returncode == 1
     assert f"{source} does not exist" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not target.exists()
+
+
+def test_predict_command_names_a_missing_metrics_file(pipeline_repo, flights, tmp_path):
+    """A workspace whose metrics were never reproduced or pulled: the file is named, exit 1."""
+    workspace = Repo(tmp_path / "workspace", pipeline_repo.env)
+    shutil.copytree(pipeline_repo.path / "models", workspace.path / "models")
+    for name in ("params.yaml", "dvc.lock"):
+        shutil.copyfile(pipeline_repo.path / name, workspace.path / name)
+    source, target = tmp_path / "flights.csv", tmp_path / "scored.csv"
+    flights.to_csv(source, index=False)
+    result = predict_cli(workspace, source, target)
+    assert result.returncode == 1
+    assert "metrics/train.json" in result.stderr and "Traceback" not in result.stderr
     assert not target.exists()
 
 

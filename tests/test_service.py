@@ -24,7 +24,14 @@ from conftest import Repo, clone_repo
 from flights.features import model_inputs
 from flights.service import EXAMPLE, MAX_BYTES_PER_FLIGHT, create_app
 from mlkit.config import ParamError
-from mlkit.serving import ModelVersionError, ServiceExited, ServiceProcess, free_port, service_process
+from mlkit.serving import (
+    ModelVersionError,
+    ServiceExited,
+    ServiceProcess,
+    free_port,
+    git_revision,
+    service_process,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -275,7 +282,7 @@ def test_non_finite_number_gets_a_4xx(server, literal):
     # A connection of its own: uvicorn closes the connection after a 500, which a shared pool may reuse.
     response = httpx.post(f"{server.url}/predict", content=body, headers=JSON, timeout=30, trust_env=False)
     assert response.status_code == 422, response.text
-    assert "temp" in problem(response)
+    assert "flights.0.temp: Input should be a finite number" in problem(response)
 
 
 def test_keeps_serving_after_bad_requests(server):
@@ -342,6 +349,15 @@ def test_service_starts_from_the_docker_image_files_alone(service_copy, monkeypa
     app = create_app(Path())
     assert {"/health", "/model", "/predict"} <= {route.path for route in app.routes}
     assert app.version == locked_model_md5(service_copy)
+
+
+def test_the_revision_comes_from_the_image_where_there_is_no_git_program(tmp_path, monkeypatch):
+    """python:3.11-slim ships without git: the service starts and tells the GIT_REVISION of its build."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no git to run
+    monkeypatch.setenv("GIT_REVISION", "0123abc")
+    assert git_revision(tmp_path) == "0123abc"
+    monkeypatch.delenv("GIT_REVISION")
+    assert git_revision(tmp_path) == "unknown"
 
 
 def test_create_app_accepts_a_root_other_than_the_working_directory(service_copy):

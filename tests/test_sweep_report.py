@@ -86,9 +86,14 @@ def test_the_committed_spec_passes(monkeypatch):
             "grid[1].train.hgb.max_iters = 'train.hgb.max_iters' is invalid: expected a parameter",
         ),
         (GOOD | {"grid": [{"train.hgb": [1]}]}, "grid[0].train.hgb = 'train.hgb' is invalid"),  # a section
+        (
+            GOOD | {"grid": [{"train.hgb.seed": [1]}, {"evaluate.seed": [1]}]},
+            "grid = {'evaluate.seed': 1} is invalid: expected a run named apart from {'train.hgb.seed': 1} "
+            "(both are 'seed-1')",
+        ),
     ],
     ids=["list", "no-rank_by", "workers-text", "no-time", "unknown-metric", "grid-mapping", "values-not-list",
-         "typo-in-second-block", "a-section"],
+         "typo-in-second-block", "a-section", "two-runs-one-name"],
 )  # fmt: skip
 def test_a_bad_spec_is_named_and_nothing_is_queued(monkeypatch, tmp_path, capsys, spec, named):
     monkeypatch.chdir(PROJECT)  # the project's params.yaml; main returns before any dvc command

@@ -59,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         limit = params["score"]["max_rejected_share"]
         threshold = read_json(paths.TRAIN_METRICS)["threshold"]
         scored, rejected, summary = score_flights(read_flights(args.input), model, version, threshold, limit)
-    except (DataError, ModelVersionError, ParamError) as error:
+    except (
+        DataError,
+        ModelVersionError,
+        ParamError,
+        FileNotFoundError,
+    ) as error:  # FileNotFound: no repro yet
         print(f"error: {error}", file=sys.stderr)
         return 1
     write_flights(scored, args.output)

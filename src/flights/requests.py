@@ -54,7 +54,13 @@ assert [f.name for f in WEATHER_FIELDS] == WEATHER_COLUMNS
 
 
 def _annotation(rule: FieldRule) -> Any:
-    constraints = Field(ge=rule.ge, le=rule.le, pattern=rule.pattern, description=rule.description)
+    constraints = Field(
+        ge=rule.ge,
+        le=rule.le,
+        pattern=rule.pattern,
+        description=rule.description,
+        allow_inf_nan=False if rule.kind is float else None,  # NaN is "not finite", not "out of range"
+    )
     kind = Annotated[rule.kind, constraints]
     return (kind, ...) if rule.required else (kind | None, None)
 
@@ -113,7 +119,8 @@ def batch_schema(carriers: list[str], origins: list[str]) -> pa.DataFrameSchema:
             dtype, checks, nullable=not rule.required, required=rule.required, coerce=True
         )
     date_check = Check(
-        lambda df: pd.to_datetime(df[["year", "month", "day"]], errors="coerce").notna(), name="is_a_date"
+        lambda df: pd.to_datetime(df[["year", "month", "day"]], errors="coerce").notna(),
+        name="year_month_day_is_a_date",
     )
     return pa.DataFrameSchema(columns, checks=[date_check], strict=False)
 

@@ -149,7 +149,7 @@ def main() -> None:
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
         app = create_app()
-    except (ModelVersionError, ParamError) as error:  # the service must not start: say why, exit 1
+    except (ModelVersionError, ParamError, FileNotFoundError) as error:  # must not start: say why, exit 1
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
     uvicorn.run(app, host=host, port=int(port), access_log=False)

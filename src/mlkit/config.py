@@ -19,7 +19,10 @@ def load_params(path: Path = PARAMS_FILE) -> dict[str, Any]:
 
 def parse_params(text: str, source: str) -> dict[str, Any]:
     """The parameters in `text` (a params.yaml from `source`, such as another revision)."""
-    params = yaml.safe_load(text)
+    try:
+        params = yaml.safe_load(text)
+    except yaml.YAMLError as error:  # the line and column of the mistake, not a parser traceback
+        raise ParamError(f"{source} is not valid YAML: {error}") from None
     if not isinstance(params, dict):
         raise ParamError(f"{source}: expected a mapping of sections, got {type(params).__name__}")
     return params

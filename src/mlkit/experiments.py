@@ -54,6 +54,16 @@ def check_grid(grid: Any, params: Mapping[str, Any], source: str) -> None:
             name = f"grid[{index}].{key}"
             require(isinstance(values, list) and values, name, values, "a non-empty list of values", source)
             require(_is_parameter(params, str(key)), name, key, "a parameter of params.yaml", source)
+    first: dict[str, dict] = {}  # a name names one run: `dvc exp run --name` would replace the first
+    for run in expand(grid):
+        seen = first.setdefault(experiment_name(run), run)
+        require(
+            seen is run,
+            "grid",
+            run,
+            f"a run named apart from {seen} (both are {experiment_name(run)!r})",
+            source,
+        )
 
 
 def expand(grid: list[dict[str, list]]) -> list[dict[str, object]]:

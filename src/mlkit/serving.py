@@ -53,11 +53,15 @@ def verified_model(path: Path, lock: Path, trusted: Iterable[str]) -> tuple[Any,
 
 def git_revision(folder: Path = Path()) -> str:
     """The checked-out commit, read once at start-up (never written into a stage output); where there is
-    no git checkout (a container image), the GIT_REVISION the image was built with."""
-    result = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip() if result.returncode == 0 else os.environ.get("GIT_REVISION", "unknown")
+    no git checkout or no git program (a slim container image), the GIT_REVISION it was built with."""
+    built_from = os.environ.get("GIT_REVISION", "unknown")
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=False
+        )
+    except OSError:  # no git program
+        return built_from
+    return result.stdout.strip() if result.returncode == 0 else built_from
 
 
 class RequestLog:

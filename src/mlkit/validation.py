@@ -126,13 +126,15 @@ def missing_values(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def _reasons(cases: pd.DataFrame) -> pd.Series:
-    """One text per failing row: 'column: check (got value)', joined; map(str) keeps a missing value
-    as 'nan' (pandas 3's astype(str) keeps it missing, and joining it fails)."""
+    """One text per failing row: 'column: check (got value)', joined, and 'row: check' once for a rule
+    of the whole row (pandera reports it against every column); map(str) keeps a missing value as 'nan'
+    (pandas 3's astype(str) keeps it missing, and joining it fails)."""
     text = (
         cases["column"].astype("object").fillna("<row>").map(str) + ": " + cases["check"].map(str)
         + " (got " + cases["failure_case"].map(str) + ")"
     )  # fmt: skip
-    return text.groupby(cases["index"].astype("int64")).agg(lambda t: "; ".join(sorted(t)))
+    text = text.where(cases["schema_context"] != "DataFrameSchema", "row: " + cases["check"].map(str))
+    return text.groupby(cases["index"].astype("int64")).agg(lambda t: "; ".join(sorted(set(t))))
 
 
 def quarantine(
@@ -153,6 +155,9 @@ def quarantine(
         first_rows = frame.loc[first.index].assign(reason=first.to_numpy())
         return valid, pd.concat([first_rows, rejected]).sort_index()
     whole = cases[cases["index"].isna()]
+    absent = whole.loc[whole["check"] == "column_in_dataframe", "failure_case"].map(str).tolist()
+    if absent:  # the checks of the whole row would only repeat it, as KeyErrors
+        raise DataError(f"table '{table}' cannot be scored: it lacks the required columns {absent}")
     if len(whole):
         found = "; ".join(
             f"column '{c}': {k} {v}"
