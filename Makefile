@@ -53,5 +53,5 @@ BASE ?= main
 pr-report: setup ## compare the workspace with BASE (default main) and the baseline; fail when a gate fails
 	python -m flights.pr_report --base "$(BASE)"
 
-sweep: setup ## queue the experiment grid of sweep.yaml, run it with 2 workers, write reports/sweep.*
+sweep: setup ## queue the experiment grid of sweep.yaml, run it with 2 workers, write reports/sweep/
 	python -m flights.sweep
