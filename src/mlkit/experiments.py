@@ -145,8 +145,27 @@ def wait_for_workers_to_exit(deadline: float) -> None:
         time.sleep(POLL_SECONDS)
 
 
+def drop_stale_control_messages() -> int:
+    """Empty the control mailboxes of the repo's queue workers; returns how many messages were dropped.
+
+    DVC's filesystem broker keeps what was sent to a worker that has exited: the `shutdown` its idle
+    monitor sends after it, or that `dvc queue stop` broadcasts. Workers are named after the repo's
+    path, so the next worker of that name obeys the old shutdown after its first task, and the rest of
+    a sweep stays queued until the timeout. Call it only when no worker runs.
+    """
+    with Repo() as repo:
+        app = repo.experiments.celery_queue.celery
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            mailboxes = channel.get_table(app.control.mailbox.exchange.name)
+            return sum(channel.queue_purge(mailbox.queue) or 0 for mailbox in mailboxes)
+
+
 def start_workers(workers: int) -> None:
-    """`dvc queue start`: it returns at once, the workers' logs stay in DVC's files (`dvc queue logs`)."""
+    """`dvc queue start`: it returns at once, the workers' logs stay in DVC's files (`dvc queue logs`).
+    With no worker left running, the old control messages go first (`drop_stale_control_messages`)."""
+    if not live_workers():
+        drop_stale_control_messages()
     _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
 
 
