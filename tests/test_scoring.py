@@ -243,6 +243,7 @@ def test_predict_command_scores_a_file_and_quarantines_bad_rows(
     pipeline_repo, flights, model, tmp_path, suffix
 ):
     frame = broken(broken(flights, 4, {"carrier": "U"}), 9, {"sched_dep_time": 575})
+    frame.insert(0, "booking_id", [f"b{row}" for row in range(ROWS)])  # the user's own column
     source, target = tmp_path / f"flights{suffix}", tmp_path / f"scored{suffix}"
     if suffix == ".csv":
         frame.to_csv(source, index=False)
@@ -259,7 +260,11 @@ def test_predict_command_scores_a_file_and_quarantines_bad_rows(
     assert (scored["model_version"] == version).all()
     expected = model.predict_proba(frame.drop(index=[4, 9])[model_inputs(weather=True)])[:, 1]
     assert np.allclose(scored["probability"], expected, rtol=1e-5, atol=0)  # CSV keeps 6 digits
+    # the input's columns in their order (its own `disrupted` label now holds the prediction), then the new
+    assert list(scored.columns) == [*frame.columns, "probability", "model_version"]
+    assert scored["booking_id"].tolist() == frame.drop(index=[4, 9])["booking_id"].tolist()
     quarantine = read(tmp_path / f"scored.quarantine{suffix}")
+    assert quarantine["booking_id"].tolist() == ["b4", "b9"]
     assert quarantine["flight"].tolist() == frame.loc[[4, 9], "flight"].tolist()
     assert "carrier: str_matches" in quarantine["reason"].iloc[0]
     assert "sched_dep_time: hhmm_minutes_below_60" in quarantine["reason"].iloc[1]

@@ -33,6 +33,14 @@ def write_flights(frame: pd.DataFrame, path: Path) -> None:
     (write_parquet if path.suffix == ".parquet" else write_csv)(frame, path)
 
 
+def with_own_columns(flights: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """`result` rows (scored or rejected, indexed by input position) with the input's other columns,
+    such as the user's own id, put back in the input's order, so the file joins back to its source."""
+    own = [column for column in flights.columns if column not in result.columns]
+    added = [column for column in result.columns if column not in flights.columns]
+    return pd.concat([flights.loc[result.index, own], result], axis=1)[[*flights.columns, *added]]
+
+
 FORMATS = (".csv", ".parquet")
 
 
@@ -58,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         model, version = verified_model(paths.MODEL, paths.LOCK, TRUSTED_TYPES)
         limit = params["score"]["max_rejected_share"]
         threshold = read_json(paths.TRAIN_METRICS)["threshold"]
-        scored, rejected, summary = score_flights(read_flights(args.input), model, version, threshold, limit)
+        flights = read_flights(args.input)
+        scored, rejected, summary = score_flights(flights, model, version, threshold, limit)
     except (
         DataError,
         ModelVersionError,
@@ -67,9 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     ) as error:  # FileNotFound: no repro yet
         print(f"error: {error}", file=sys.stderr)
         return 1
-    write_flights(scored, args.output)
+    write_flights(with_own_columns(flights, scored), args.output)
     # written even when empty, so that no quarantine file of an earlier run is left beside the output
-    write_flights(rejected, args.output.with_suffix(f".quarantine{args.output.suffix}"))
+    write_flights(
+        with_own_columns(flights, rejected), args.output.with_suffix(f".quarantine{args.output.suffix}")
+    )
     print(f"scored {summary['scored']} flights with model {version}; rejected {summary['rejected']}")
     return 0
 
