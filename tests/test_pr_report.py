@@ -564,6 +564,17 @@ def test_bad_gates_in_the_change_exit_2_before_any_work(base_repo: Repo, tmp_pat
 
 
 @pytest.mark.slow
+def test_uncommitted_changes_exit_2_before_any_work(base_repo: Repo, tmp_path: Path) -> None:
+    """They would change dvc.lock and fail the reproducibility gate for a reason that is not the PR's."""
+    repo = clone_repo(base_repo, tmp_path)
+    repo.set_params({"train.hgb.max_iter": 7})
+    result = repo.run(sys.executable, "-m", "flights.pr_report", "--base", "pr-base", check=False)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "pr-report: uncommitted changes" in result.stderr and "params.yaml" in result.stderr
+    assert "Stage" not in result.stderr  # refused before dvc repro
+
+
+@pytest.mark.slow
 def test_a_base_whose_params_are_not_a_mapping_exits_2_naming_it(base_repo: Repo, tmp_path: Path) -> None:
     """The base's params.yaml is read by the same loader as the workspace's, with the same errors."""
     repo = clone_repo(base_repo, tmp_path)

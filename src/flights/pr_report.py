@@ -2,7 +2,8 @@
 reports/pr-report.md and its plots under reports/pr/, and exit 1 when a gate fails (2: bad input).
 
 The workspace is reproduced first (`dvc repro`), so "this change" is what the committed code and
-params give. In a shallow clone, fetch the base first, e.g.
+params give; uncommitted changes to them are refused, since the reproducibility gate would fail on
+them. In a shallow clone, fetch the base first, e.g.
 `git fetch --depth 1 origin main:refs/remotes/origin/main`, then `make pr-report BASE=origin/main`.
 """
 
@@ -15,6 +16,10 @@ from flights.quality import JOINS
 from mlkit import pr_report as pr
 from mlkit.config import load_params, parse_params
 from mlkit.io import atomic_dir, write_text
+from mlkit.verify import changed
+
+# What makes the pipeline's outputs: the report describes a commit of these, not a workspace edit.
+PIPELINE_FILES = ["dvc.yaml", str(paths.PARAMS), str(paths.LOCK), str(paths.REQUIREMENTS), "src"]
 
 FIGURE_LINK = paths.PR_FIGURES.relative_to(paths.PR_REPORT.parent)  # links relative to the markdown
 CURVES = {"roc": "ROC", "precision_recall": "precision-recall", "calibration": "calibration"}
@@ -76,6 +81,11 @@ def report(base_rev: str, base_commit: str, clean: bool) -> int:
     gates_params, gates_note = pr.gates_in_force(base_gates, head_gates)
     gates_source = str(paths.PARAMS) if base_gates is None else base_source
     tolerance, min_lift = pr.validate_gates(gates_params, gates_source)
+    uncommitted = changed(PIPELINE_FILES)
+    if uncommitted:
+        print(f"pr-report: uncommitted changes; the report describes a commit, commit first:\n{uncommitted}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     repro = pr.repro_check(paths.LOCK, clean=clean)  # first: everything below reads the reproduced workspace
     head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}
     base = pr.json_at(base_commit, paths.EVALUATE_METRICS) or {}
