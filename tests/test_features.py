@@ -177,7 +177,7 @@ def test_unseen_destination_gets_missing_values(fitted):
 
 
 def test_the_tail_number_changes_no_feature(fitted):
-    """Blank exactly for cancelled flights in 2013: any feature of it would leak the outcome."""
+    """Blank only for cancelled flights in 2013: any feature of it would leak the outcome."""
     without = fitted.transform(frame_of(flight_row(), flight_row(dest="LAX")))
     for tail in (None, np.nan, "N1", "N999XX"):
         rows = frame_of(flight_row(tailnum=tail), flight_row(dest="LAX", tailnum=tail))

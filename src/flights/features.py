@@ -16,7 +16,7 @@ SCHEDULE_COLUMNS = [
     "year", "month", "day", "sched_dep_time", "sched_arr_time", "carrier", "flight", "origin", "dest",
 ]  # fmt: skip
 # Never a feature (the leakage guard tests this list): what is known only after the flight, and the tail
-# number, which the 2013 data leave blank exactly for cancelled flights (all 2,512 blanks), so the plane
+# number, which the 2013 data leave blank only for cancelled flights (2,512 of the 8,255), so the plane
 # attributes looked up from it would tell the model which flights were cancelled.
 FORBIDDEN_COLUMNS = ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time", "tailnum"]
 # Attributes joined by `prepare`; the transformer learns lookups from them when it is fitted.
