@@ -54,16 +54,17 @@ def check_grid(grid: Any, params: Mapping[str, Any], source: str) -> None:
             name = f"grid[{index}].{key}"
             require(isinstance(values, list) and values, name, values, "a non-empty list of values", source)
             require(_is_parameter(params, str(key)), name, key, "a parameter of params.yaml", source)
-    first: dict[str, dict] = {}  # a name names one run: `dvc exp run --name` would replace the first
+    named: dict[str, dict] = {}  # a name names one run: `dvc exp run --name` would replace the first
     for run in expand(grid):
-        seen = first.setdefault(experiment_name(run), run)
+        name = experiment_name(run)
         require(
-            seen is run,
+            name not in named,
             "grid",
             run,
-            f"a run named apart from {seen} (both are {experiment_name(run)!r})",
+            f"a run named apart from {named.get(name)} (both are {name!r})",
             source,
         )
+        named[name] = run
 
 
 def expand(grid: list[dict[str, list]]) -> list[dict[str, object]]:
@@ -135,14 +136,15 @@ def live_workers() -> int:
         return len(repo.experiments.celery_queue.worker_status())
 
 
-def wait_for_workers_to_exit(deadline: float) -> None:
-    """Poll until no queue worker is left or the `time.monotonic()` deadline passes.
+def wait_for_workers_to_exit(deadline: float) -> bool:
+    """Poll until no queue worker is left or the `time.monotonic()` deadline passes; True if none is left.
 
     An idle worker exits by itself once the queue is empty, but until it has, `dvc queue start` counts
     it as running and starts one worker fewer: a sweep right after another would run on one worker.
     """
-    while live_workers() and time.monotonic() < deadline:
+    while (live := live_workers()) and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
+    return not live
 
 
 def drop_stale_control_messages() -> int:
@@ -162,10 +164,7 @@ def drop_stale_control_messages() -> int:
 
 
 def start_workers(workers: int) -> None:
-    """`dvc queue start`: it returns at once, the workers' logs stay in DVC's files (`dvc queue logs`).
-    With no worker left running, the old control messages go first (`drop_stale_control_messages`)."""
-    if not live_workers():
-        drop_stale_control_messages()
+    """`dvc queue start`: it returns at once, the workers' logs stay in DVC's files (`dvc queue logs`)."""
     _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
 
 
@@ -197,7 +196,8 @@ def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> Sw
     """
     start = time.monotonic()
     deadline = start + timeout_seconds
-    wait_for_workers_to_exit(deadline)
+    if wait_for_workers_to_exit(deadline):  # with none left, old control messages would stop the new
+        drop_stale_control_messages()
     start_workers(workers)
     missed: set[str] = set()  # the tasks the previous poll did not find
     while True:
