@@ -68,12 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         threshold = read_json(paths.TRAIN_METRICS)["threshold"]
         flights = read_flights(args.input)
         scored, rejected, summary = score_flights(flights, model, version, threshold, limit)
-    except (
-        DataError,
-        ModelVersionError,
-        ParamError,
-        FileNotFoundError,
-    ) as error:  # FileNotFound: no repro yet
+    except (DataError, ModelVersionError, ParamError, FileNotFoundError) as error:  # not found: no repro yet
         print(f"error: {error}", file=sys.stderr)
         return 1
     write_flights(with_own_columns(flights, scored), args.output)
