@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -265,8 +266,7 @@ def test_new_data_in_the_source_folder_reruns_ingest(failing_repo):
     try:
         repo.dvc("repro", "ingest")
         assert "ingest" not in repo.dvc("status", "ingest").stdout  # up to date
-        flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
-        flights.iloc[:-1].to_csv(source / "flights.csv", index=False)  # a row less: new data
+        edit_table(source, "flights", lambda flights: flights.iloc[:-1])  # a row less: new data
         status = repo.dvc("status", "ingest").stdout
         assert "changed deps" in status and "data/source" in status, status
         rows = json.loads((repo.path / "metrics/ingest.json").read_text())["rows_read"]["flights"]
@@ -278,15 +278,22 @@ def test_new_data_in_the_source_folder_reruns_ingest(failing_repo):
     assert_clean(repo)
 
 
+def edit_table(source: Path, table: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """Rewrite a source folder's `table`.csv through `change`, its strings untouched otherwise."""
+    path = source / f"{table}.csv"
+    change(pd.read_csv(path, dtype=str, keep_default_na=False)).to_csv(path, index=False)
+
+
+def set_rows(column: str, rows: list[int], value: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda frame: frame.assign(**{column: frame[column].mask(frame.index.isin(rows), value)})
+
+
 def _missing_column(source: Path) -> None:
-    flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
-    flights.drop(columns=["dep_delay"]).to_csv(source / "flights.csv", index=False)
+    edit_table(source, "flights", lambda flights: flights.drop(columns=["dep_delay"]))
 
 
 def _wrong_dtype(source: Path) -> None:
-    flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
-    flights.loc[[3, 10, 20], "month"] = "January"
-    flights.to_csv(source / "flights.csv", index=False)
+    edit_table(source, "flights", set_rows("month", [3, 10, 20], "January"))
 
 
 def _empty_file(source: Path) -> None:
@@ -294,14 +301,11 @@ def _empty_file(source: Path) -> None:
 
 
 def _out_of_range(source: Path) -> None:
-    weather = pd.read_csv(source / "weather.csv", dtype=str, keep_default_na=False)
-    weather.loc[[10, 20], "humid"] = "150"
-    weather.to_csv(source / "weather.csv", index=False)
+    edit_table(source, "weather", set_rows("humid", [10, 20], "150"))
 
 
 def _duplicated_keys(source: Path) -> None:
-    flights = pd.read_csv(source / "flights.csv", dtype=str, keep_default_na=False)
-    pd.concat([flights, flights.iloc[[5, 6]]]).to_csv(source / "flights.csv", index=False)
+    edit_table(source, "flights", lambda flights: pd.concat([flights, flights.iloc[[5, 6]]]))
 
 
 @pytest.mark.parametrize(

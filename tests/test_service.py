@@ -5,6 +5,7 @@ tests hold on a fresh CI machine where the working tree has no model. Bad inputs
 that names the field, never a 500, and the process must keep serving after them.
 """
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -63,18 +64,29 @@ def server_command(max_flights: int, port: int) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+@contextlib.contextmanager
+def serving(repo: Repo, log: Path) -> Iterator[ServiceProcess]:
+    """uvicorn on a free loopback port serving `repo`'s model, until the block ends."""
+    port = free_port()
+    with service_process(
+        server_command(MAX_FLIGHTS, port), repo.path, repo.env, log, port, START_TIMEOUT
+    ) as running:
+        yield running
+
+
+def http_client(server: ServiceProcess) -> httpx.Client:
+    return httpx.Client(base_url=server.url, timeout=30, trust_env=False)  # no proxy
+
+
 @pytest.fixture(scope="module")
 def server(pipeline_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    log = tmp_path_factory.mktemp("service") / "uvicorn.log"
-    port = free_port()
-    command = server_command(MAX_FLIGHTS, port)
-    with service_process(command, pipeline_repo.path, pipeline_repo.env, log, port, START_TIMEOUT) as running:
+    with serving(pipeline_repo, tmp_path_factory.mktemp("service") / "uvicorn.log") as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def client(server: ServiceProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:  # no proxy
+    with http_client(server) as http:
         yield http
 
 
@@ -236,7 +248,7 @@ def test_a_body_over_the_byte_limit_gets_a_413_before_it_is_parsed(client):
 def test_a_chunked_body_over_the_byte_limit_gets_a_413(server):
     """No Content-Length: the body is counted as it arrives."""
     chunks = (json.dumps(FLIGHT).encode() for _ in range(BODY_LIMIT // 200))
-    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:  # own connection
+    with http_client(server) as http:  # own connection
         request = http.build_request("POST", "/predict", content=chunks, headers=JSON)
         assert "content-length" not in request.headers
         response = http.send(request)
@@ -290,11 +302,11 @@ def test_keeps_serving_after_bad_requests(server):
     bad = [json.dumps({"flights": [FLIGHT | change]}).encode() for change, _ in BAD_FLIGHTS.values()]
     nan = json.dumps({"flights": [FLIGHT]}).replace('"temp": 35.1', '"temp": NaN').encode()
     for body in [*bad, b"{", nan, b" " * (BODY_LIMIT + 1)]:
-        with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:  # own connection
+        with http_client(server) as http:  # own connection
             status = http.post("/predict", content=body, headers=JSON).status_code
         assert 400 <= status < 500, body[:100]
     assert server.process.poll() is None, server.output()
-    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:
+    with http_client(server) as http:
         assert http.get("/health").status_code == 200
         assert predict(http, FLIGHT).status_code == 200
 
@@ -428,14 +440,7 @@ def test_a_logreg_model_is_served_with_the_pipelines_answers(pipeline_repo, tmp_
     test = pd.read_parquet(repo.path / "data/split/test.parquet")
     records = request_records(test.sample(n=MAX_FLIGHTS, random_state=2))
     expected = model.predict_proba(pd.DataFrame(records))[:, 1]
-    port = free_port()
-    log = tmp_path / "uvicorn.log"
-    with (
-        service_process(
-            server_command(MAX_FLIGHTS, port), repo.path, repo.env, log, port, START_TIMEOUT
-        ) as running,
-        httpx.Client(base_url=running.url, timeout=30, trust_env=False) as http,
-    ):
+    with serving(repo, tmp_path / "uvicorn.log") as running, http_client(running) as http:
         response = predict(http, *records)
         unknown = predict(http, FLIGHT | {"carrier": "ZZ"})
     assert response.status_code == 200, response.text
