@@ -86,11 +86,11 @@ def declared_paths(entries: list) -> set[str]:
     return {path for entry in entries for path in ([entry] if isinstance(entry, str) else entry)}
 
 
-def test_stages_from_train_on_can_be_restored_from_the_run_cache():
+def test_every_stage_can_be_restored_from_the_run_cache():
     """DVC saves no run-cache entry for a stage with an uncached output that is neither a metric nor a
     plot (dvc.stage.Stage.run): `dvc exp run` would then re-run it instead of restoring it."""
-    for name in ("train", "evaluate", "score", "monitor", "report"):
-        for entry in stages()[name].get("outs", []):
+    for name, stage in stages().items():
+        for entry in stage.get("outs", []):
             path, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
             assert options.get("cache", True), f"stage {name}: {path} is an uncached plain output"
     orphans = set()

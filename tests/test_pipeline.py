@@ -186,6 +186,7 @@ def test_changing_explore_params_reruns_only_downstream(pipeline_repo):
     assert {"explore", "report"} <= expected
     assert not {"ingest", "validate", "prepare"} & expected
     upstream = repo.hashes("data/raw", "data/prepared/flights.parquet", "metrics/data_quality.json")
+    explored = repo.hashes("plots/explore")
     top_n = repo.params()["explore"]["top_n"] - 4  # a value no other test runs (no run-cache hit)
     try:
         repo.set_params({"explore.top_n": top_n})
@@ -196,6 +197,10 @@ def test_changing_explore_params_reruns_only_downstream(pipeline_repo):
         assert (
             repo.hashes("data/raw", "data/prepared/flights.parquet", "metrics/data_quality.json") == upstream
         )
+        repo.set_params({"explore.top_n": top_n + 4})  # back again: restored from the run-cache
+        result = repo.dvc("repro")
+        assert "Stage 'explore' is cached - skipping run" in result.stdout, result.stdout
+        assert repo.hashes("plots/explore") == explored
     finally:
         repo.restore()
     assert_clean(repo)
