@@ -207,6 +207,16 @@ def test_weather_false_drops_the_weather_columns(training):
     assert list(out.columns) == names
 
 
+def test_expected_weather_is_what_most_training_flights_had(training, fitted):
+    """wind_gust is blank for 80% of the synthetic flights (75% in 2013): not expected of a request."""
+    assert fitted.expected_weather_ == [column for column in WEATHER_COLUMNS if column != "wind_gust"]
+    for blank_share, expected in ((0.005, True), (0.02, False)):  # the threshold is 99% present
+        blank = training.index < blank_share * len(training)
+        some_blank = training.assign(humid=training["humid"].mask(blank))
+        assert ("humid" in ScheduleFeatures(weather=True).fit(some_blank).expected_weather_) == expected
+    assert ScheduleFeatures(weather=False).fit(training).expected_weather_ == []
+
+
 def test_weather_model_requires_the_weather_columns(fitted):
     with pytest.raises(KeyError, match="precip"):
         fitted.transform(frame_of(flight_row()).drop(columns=["precip"]))

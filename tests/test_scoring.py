@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from conftest import Repo
 from flights.features import model_inputs
+from flights.modeling import expected_weather
 from flights.predict import check_paths, read_flights
 from flights.requests import Flight
 from flights.scoring import REQUEST_COLUMNS, batch_month, check_params, score_flights
@@ -85,7 +86,16 @@ def test_a_clean_batch_is_scored_whole_with_the_pipeline(flights, model, thresho
     assert summary | {"mean_probability": None, "flagged_share": None} == {
         "rows": ROWS, "scored": ROWS, "rejected": 0, "rejected_share": 0.0, "threshold": threshold,
         "model_version": VERSION, "mean_probability": None, "flagged_share": None,
+        "missing_weather": int(flights[expected_weather(model)].isna().any(axis=1).sum()),
     }  # fmt: skip
+
+
+def test_each_row_names_the_expected_weather_it_lacks(flights, model, threshold):
+    frame = broken(
+        broken(flights, 1, {"humid": np.nan, "pressure": np.nan}), 2, {"temp": np.nan, "visib": np.nan}
+    )
+    scored, _, _ = score(frame, model, threshold)
+    assert scored.loc[[1, 2], "missing_weather"].tolist() == ["humid", "temp;visib"]
 
 
 BAD_ROWS = {
@@ -188,8 +198,10 @@ def test_a_file_without_a_required_column_is_refused_naming_it(flights, model, t
 
 def test_optional_columns_may_be_absent(flights, model, threshold):
     optional = ["temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip", "pressure", "visib"]
-    scored, rejected, _ = score(flights.drop(columns=optional), model, threshold)
+    scored, rejected, summary = score(flights.drop(columns=optional), model, threshold)
     assert len(rejected) == 0
+    assert set(scored["missing_weather"]) == {";".join(expected_weather(model))}
+    assert summary["missing_weather"] == len(flights)
     expected = model.predict_proba(flights[model_inputs(weather=True)].assign(**dict.fromkeys(optional)))
     assert np.array_equal(scored["probability"].to_numpy(), expected[:, 1])
 
@@ -260,7 +272,7 @@ def test_predict_command_scores_a_file_and_quarantines_bad_rows(
     expected = model.predict_proba(frame.drop(index=[4, 9])[model_inputs(weather=True)])[:, 1]
     assert np.allclose(scored["probability"], expected, rtol=1e-5, atol=0)  # CSV keeps 6 digits
     # the input's columns in their order (its own `disrupted` label now holds the prediction), then the new
-    assert list(scored.columns) == [*frame.columns, "probability", "model_version"]
+    assert list(scored.columns) == [*frame.columns, "probability", "missing_weather", "model_version"]
     assert scored["booking_id"].tolist() == frame.drop(index=[4, 9])["booking_id"].tolist()
     quarantine = read(tmp_path / f"scored.quarantine{suffix}")
     assert quarantine["booking_id"].tolist() == ["b4", "b9"]

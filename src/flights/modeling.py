@@ -103,6 +103,11 @@ TRUSTED_TYPES = [
 ]
 
 
+def expected_weather(pipeline: Pipeline) -> list[str]:
+    """The weather fields a flight should carry for this model: those nearly all its training flights had."""
+    return pipeline.named_steps["schedule"].expected_weather_
+
+
 def known_categories(pipeline: Pipeline) -> dict[str, list[str]]:
     """The values of each categorical feature that the fitted Pipeline saw in training."""
     encoder = pipeline.named_steps["encode"].named_transformers_["categories"]

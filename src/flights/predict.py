@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     write_flights(
         with_own_columns(flights, rejected), args.output.with_suffix(f".quarantine{args.output.suffix}")
     )
-    print(f"scored {summary['scored']} flights with model {version}; rejected {summary['rejected']}")
+    print(
+        f"scored {summary['scored']} flights with model {version}; rejected {summary['rejected']}; "
+        f"{summary['missing_weather']} lack weather fields the model expects (column missing_weather)"
+    )
     return 0
 
 

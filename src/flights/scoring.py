@@ -4,7 +4,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from flights.features import model_inputs
-from flights.modeling import known_categories
+from flights.modeling import expected_weather, known_categories
 from flights.requests import FIELDS, as_request_types, batch_schema
 from mlkit.config import ParamError, is_whole, require, require_fraction
 from mlkit.validation import DataError, quarantine
@@ -30,6 +30,15 @@ def batch_month(months: pd.Series, choice: str | int) -> int:
     return int(month)
 
 
+def missing_fields(flights: pd.DataFrame, expected: list[str]) -> pd.Series:
+    """Per row, the `expected` fields it lacks, as "humid;pressure" ("" when it has them all)."""
+    missing = pd.Series("", index=flights.index, dtype=object)
+    for column in expected:
+        absent = flights[column].isna() if column in flights else pd.Series(True, index=flights.index)
+        missing = missing + absent.map({True: f"{column};", False: ""})
+    return missing.str.rstrip(";")
+
+
 def score_flights(
     flights: pd.DataFrame, model: Pipeline, version: str, threshold: float, max_rejected_share: float
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -49,7 +58,12 @@ def score_flights(
     weather = model.named_steps["schedule"].weather
     inputs = valid.reindex(columns=model_inputs(weather))
     probability = model.predict_proba(inputs)[:, 1] if len(valid) else []
-    scored = valid.assign(probability=probability, disrupted=probability >= threshold, model_version=version)
+    scored = valid.assign(
+        probability=probability,
+        disrupted=probability >= threshold,
+        missing_weather=missing_fields(valid, expected_weather(model)),
+        model_version=version,
+    )
     summary = {
         "rows": len(flights),
         "scored": len(scored),
@@ -57,6 +71,7 @@ def score_flights(
         "rejected_share": share,
         "mean_probability": float(scored["probability"].mean()) if len(scored) else float("nan"),
         "flagged_share": float(scored["disrupted"].mean()) if len(scored) else float("nan"),
+        "missing_weather": int((scored["missing_weather"] != "").sum()),
         "threshold": threshold,
         "model_version": version,
     }

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from flights import paths
 from flights.lean import scorer_for
-from flights.modeling import TRUSTED_TYPES, known_categories
+from flights.modeling import TRUSTED_TYPES, expected_weather, known_categories
 from flights.requests import Flight
 from flights.stages import project_params
 from mlkit.config import ParamError, require_whole
@@ -46,8 +46,12 @@ def flights_request(max_flights: int) -> type[BaseModel]:
 
 
 class Prediction(BaseModel):
-    probability: float = Field(description="probability of arriving 15+ min late, cancelled or diverted")
+    probability: float = Field(description="probability of the outcome that GET /model's card describes")
     disrupted: bool = Field(description="probability at or above the threshold chosen on validation data")
+    missing_weather: list[str] = Field(
+        description="weather fields the model expects (GET /model) that this flight lacks: its probability "
+        "is then less reliable"
+    )
 
 
 class PredictResponse(BaseModel):
@@ -89,6 +93,8 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         "max_flights": max_flights,
     }
     known = {column: set(values) for column, values in known_categories(model).items()}
+    expected = expected_weather(model)
+    info["expected_weather"] = expected
 
     app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
@@ -129,7 +135,12 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
             model_version=version,
             threshold=threshold,
             predictions=[
-                Prediction(probability=float(p), disrupted=bool(p >= threshold)) for p in probabilities
+                Prediction(
+                    probability=float(p),
+                    disrupted=bool(p >= threshold),
+                    missing_weather=[column for column in expected if flight[column] is None],
+                )
+                for p, flight in zip(probabilities, flights, strict=True)
             ],
         )
 
