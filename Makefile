@@ -32,7 +32,7 @@ test: setup ## run the whole test suite
 	pytest
 
 verify: setup ## re-run the pipeline from scratch; fail if dvc.lock or any metric differs from git
-	python -m mlkit.verify dvc.lock metrics plots models/model_card.json
+	python -m flights.verify
 
 bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 	python -m benchmarks.run

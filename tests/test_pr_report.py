@@ -26,6 +26,7 @@ from mlkit.metrics import METRICS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 REPORT = paths.PR_REPORT
+COMPARED = " ".join(path.as_posix() for path in paths.REPRODUCED)  # what the gate compares
 CURVES = ("roc", "precision_recall", "calibration")
 TOLERANCE = {"roc_auc": 0.005, "average_precision": 0.005, "log_loss": 0.005, "brier": 0.003}
 
@@ -430,7 +431,7 @@ def test_param_change_exit_code_matches_the_gates(changed: Report) -> None:
     assert ("**Result: FAIL**" in changed.markdown) == expect_fail
     for metric in regressed:
         assert f"pr-report: FAIL: regression vs base: {metric}:" in changed.result.stderr
-    assert "`git diff --exit-code HEAD -- dvc.lock`: identical." in changed.markdown
+    assert f"`git diff --exit-code HEAD -- {COMPARED}`: identical." in changed.markdown
     assert_plots(changed)
 
 
@@ -455,16 +456,34 @@ def test_clearly_worse_model_fails_the_gate_and_names_the_metric(worse: Report) 
 def test_a_hand_raised_metric_fails_the_clean_run(hand_edited: Report) -> None:
     assert hand_edited.result.returncode == 1, hand_edited.result.stderr[-3000:]
     assert hand_edited.failed_lines() == [
-        "pr-report: FAIL: reproducibility: dvc.lock: "
-        "dvc repro --force --no-run-cache changed the committed dvc.lock"
+        f"pr-report: FAIL: reproducibility: {COMPARED}: "
+        f"dvc repro --force --no-run-cache changed the committed {COMPARED}"
     ]
     assert (
-        "`dvc repro --force --no-run-cache`, then `git diff --exit-code HEAD -- dvc.lock`: **DIFFERENT**."
+        f"`dvc repro --force --no-run-cache`, then `git diff --exit-code HEAD -- {COMPARED}`: **DIFFERENT**."
         in hand_edited.markdown
     )
     assert "md5" in hand_edited.markdown.split("## Reproducibility")[1]
     verdicts = {row["verdict"] for row in hand_edited.table("Metrics")}
     assert verdicts == {"unchanged"}
+
+
+@pytest.mark.slow
+def test_a_metric_edited_without_its_lock_entry_fails_the_gate(base_repo: Repo, tmp_path: Path) -> None:
+    """dvc.lock left alone: the lock is reproduced, but the committed metric is not, and merged it would be
+    the next change's base (a lowered one turns the regression gate off)."""
+    repo = clone_repo(base_repo, tmp_path)
+    metrics = repo.path / "metrics/evaluate.json"
+    lowered = json.loads(metrics.read_text())
+    lowered["model"]["roc_auc"] = 0.6
+    metrics.write_text(json.dumps(lowered, indent=2, sort_keys=True) + "\n")
+    repo.commit("a lower ROC AUC, by hand, so that the next change passes")
+    report = run_report(repo, "pr-base")
+    assert report.result.returncode == 1, report.result.stderr[-3000:]
+    assert report.failed_lines() == [
+        f"pr-report: FAIL: reproducibility: {COMPARED}: dvc repro changed the committed {COMPARED}"
+    ]
+    assert "metrics/evaluate.json" in report.markdown.split("## Reproducibility")[1]
 
 
 @pytest.mark.slow

@@ -38,6 +38,9 @@ FIGURES = Path("reports/figures")
 EXPLORE_FIGURES = FIGURES / "explore"
 EVALUATE_FIGURES = FIGURES / "evaluate"
 REPORT = Path("reports/index.html")
+# What a clean `dvc repro` must leave exactly as committed (`make verify`, the PR check's gate): the lock
+# file and every output kept in git.
+REPRODUCED = (LOCK, METRICS, PLOTS, MODEL_CARD)
 PR_REPORT = Path("reports/pr-report.md")
 PR_FIGURES = Path("reports/pr")
 

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import pandas as pd
 from mlkit.config import require, require_positive
 from mlkit.errors import DataError
 from mlkit.metrics import CURVE_AXES, METRICS, improvement
+from mlkit.verify import changed
 
 DIGITS = 4  # decimals shown in every table
 UNCHANGED_BELOW = 0.5 * 10**-DIGITS  # a difference that rounds to 0.0000 is "unchanged"
@@ -241,10 +242,10 @@ def lift_gates(
 
 @dataclass(frozen=True)
 class ReproCheck:
-    """Did the pipeline run (`command`), and did it leave the lock file exactly as committed?"""
+    """Did the pipeline run (`command`), and did it leave the `compared` files exactly as committed?"""
 
     command: str
-    lock: str
+    compared: str
     ran: bool
     identical: bool
     detail: str = ""
@@ -252,10 +253,14 @@ class ReproCheck:
 
 def reproducibility_gate(check: ReproCheck) -> Gate:
     if not check.ran:
-        return Gate(REPRO_GATE, check.lock, False, f"{check.command} failed")
+        return Gate(REPRO_GATE, check.compared, False, f"{check.command} failed")
     if not check.identical:
-        return Gate(REPRO_GATE, check.lock, False, f"{check.command} changed the committed {check.lock}")
-    return Gate(REPRO_GATE, check.lock, True, f"{check.command} left the committed {check.lock} unchanged")
+        return Gate(
+            REPRO_GATE, check.compared, False, f"{check.command} changed the committed {check.compared}"
+        )
+    return Gate(
+        REPRO_GATE, check.compared, True, f"{check.command} left the committed {check.compared} unchanged"
+    )
 
 
 def failures(gates: Sequence[Gate]) -> list[Gate]:
@@ -390,7 +395,7 @@ def render_report(
     outcome = "identical" if repro.ran and repro.identical else "**DIFFERENT**"
     if not repro.ran:
         outcome = "**not checked: dvc repro failed**"
-    parts.append(f"`{repro.command}`, then `git diff --exit-code HEAD -- {repro.lock}`: {outcome}.\n")
+    parts.append(f"`{repro.command}`, then `git diff --exit-code HEAD -- {repro.compared}`: {outcome}.\n")
     if repro.detail:
         parts.append("```\n" + repro.detail.rstrip("\n") + "\n```\n")
     if notes:
@@ -507,19 +512,17 @@ def dvc_params_diff(rev: str, cwd: Path | None = None) -> tuple[dict | None, str
 CLEAN_REPRO = ("dvc", "repro", "--force", "--no-run-cache")
 
 
-def repro_check(lock: Path | str = "dvc.lock", cwd: Path | None = None, clean: bool = True) -> ReproCheck:
-    """Run the pipeline in the workspace (its output goes to stderr), then compare the lock file with
-    the committed HEAD version. A clean run re-runs every stage and restores nothing from the run-cache;
-    without it, `dvc repro` skips what is up to date (for a workspace that a clean run just made)."""
-    lock = Path(lock).as_posix()
+def repro_check(reproduced: Sequence[Path | str], clean: bool = True) -> ReproCheck:
+    """Run the pipeline in the workspace (its output goes to stderr), then compare the `reproduced` files
+    (the lock file, and every output kept in git: a metric edited by hand would become the next change's
+    base) with HEAD, as `make verify` does. A clean run re-runs every stage and restores nothing from the
+    run-cache; without it, `dvc repro` skips what is up to date (for a workspace a clean run just made)."""
+    paths = [Path(path).as_posix() for path in reproduced]
     command = CLEAN_REPRO if clean else CLEAN_REPRO[:2]
-    ran = subprocess.run(command, cwd=cwd, stdout=sys.stderr, check=False).returncode == 0
-    check = ReproCheck(" ".join(command), lock, ran, False)
-    if _run(["git", "cat-file", "-e", f"HEAD:{lock}"], cwd).returncode != 0:
-        return replace(check, detail=f"{lock} is not committed at HEAD")
-    diff = _run(["git", "diff", "--exit-code", "--stat", "HEAD", "--", lock], cwd)
+    ran = subprocess.run(command, stdout=sys.stderr, check=False).returncode == 0
+    differs = changed(paths)
     detail = ""
-    if diff.returncode != 0:
-        full = _run(["git", "diff", "HEAD", "--", lock], cwd).stdout
+    if differs:
+        full = differs + _run(["git", "diff", "HEAD", "--", *paths], None).stdout
         detail = full if len(full) <= 3000 else full[:3000] + "\n... (diff truncated)"
-    return replace(check, identical=diff.returncode == 0, detail=detail)
+    return ReproCheck(" ".join(command), " ".join(paths), ran, not differs, detail)
