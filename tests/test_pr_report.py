@@ -26,6 +26,7 @@ from mlkit.metrics import METRICS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 REPORT = paths.PR_REPORT
+GATED, REPORTED = "Metrics: validation month (gated)", "Metrics: test months (reported, never gated)"
 COMPARED = " ".join(path.as_posix() for path in paths.REPRODUCED)  # what the gate compares
 CURVES = ("roc", "precision_recall", "calibration")
 TOLERANCE = {"roc_auc": 0.005, "average_precision": 0.005, "log_loss": 0.005, "brier": 0.003}
@@ -189,7 +190,7 @@ def _report(gates: list[pr.Gate]) -> str:
         "`main`",
         "workspace",
         gates,
-        rows,
+        {"Metrics": rows},
         [["train.hgb.max_iter", "100", "50"]],
         [["test rows", "1", "2", "+1"]],
         [pr.Image("ROC", "pr/roc.png")],
@@ -397,18 +398,21 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
     base = evaluate_json(changed.repo, "pr-base")
     head = evaluate_json(changed.repo)
     tolerance = changed.repo.params()["gates"]["tolerance"]
-    rows = {row["metric"]: row for row in changed.table("Metrics")}
-    assert set(rows) == set(head["model"]) and list(rows) == [m for m in METRICS if m in rows]
     verdicts = {}
-    for metric, row in rows.items():
-        old, new = base["model"][metric], head["model"][metric]
-        assert row["better"] == METRICS[metric]
-        assert row["base"] == f"{old:.4f}" and row["this change"] == f"{new:.4f}"
-        assert row["delta"] == signed(new - old), metric
-        assert row["baseline"] == f"{head['baseline'][metric]:.4f}"
-        assert row["lift over baseline"] == signed(head["lift"][metric])
-        verdicts[metric] = expected_verdict(metric, old, new, tolerance.get(metric))
-        assert row["verdict"] == verdicts[metric], metric
+    # the validation month is gated (tolerances apply); the test months are reported, never a REGRESSION
+    for heading, section, tolerances in ((GATED, base["validation"], tolerance), (REPORTED, base, {})):
+        current = head["validation"] if heading == GATED else head
+        rows = {row["metric"]: row for row in changed.table(heading)}
+        assert set(rows) == set(current["model"]) and list(rows) == [m for m in METRICS if m in rows]
+        for metric, row in rows.items():
+            old, new = section["model"][metric], current["model"][metric]
+            assert row["better"] == METRICS[metric]
+            assert row["base"] == f"{old:.4f}" and row["this change"] == f"{new:.4f}"
+            assert row["delta"] == signed(new - old), metric
+            assert row["baseline"] == f"{current['baseline'][metric]:.4f}"
+            assert row["lift over baseline"] == signed(current["lift"][metric])
+            verdicts[heading, metric] = expected_verdict(metric, old, new, tolerances.get(metric))
+            assert row["verdict"] == verdicts[heading, metric], (heading, metric)
     assert set(verdicts.values()) - {"unchanged"}, "a changed model changes some metric"
     old_iter = yaml.safe_load(changed.repo.run("git", "show", "pr-base:params.yaml").stdout)
     new_iter = changed.repo.params()["train"]["hgb"]["max_iter"]
@@ -419,11 +423,11 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
 @pytest.mark.slow
 def test_param_change_exit_code_matches_the_gates(changed: Report) -> None:
     head = evaluate_json(changed.repo)
-    regressed = [r["metric"] for r in changed.table("Metrics") if r["verdict"] == "**REGRESSION**"]
+    regressed = [r["metric"] for r in changed.table(GATED) if r["verdict"] == "**REGRESSION**"]
     lift_fails = [
         metric
         for metric, needed in changed.repo.params()["gates"]["min_lift"].items()
-        if (1 if METRICS[metric] == "higher" else -1) * head["lift"][metric] < needed
+        if (1 if METRICS[metric] == "higher" else -1) * head["validation"]["lift"][metric] < needed
     ]
     expect_fail = bool(regressed or lift_fails)
     assert (changed.result.returncode == 1) == expect_fail, changed.result.stderr[-3000:]
@@ -439,7 +443,7 @@ def test_param_change_exit_code_matches_the_gates(changed: Report) -> None:
 def test_clearly_worse_model_fails_the_gate_and_names_the_metric(worse: Report) -> None:
     assert worse.result.returncode == 1, worse.result.stderr[-3000:]
     assert "**Result: FAIL**" in worse.markdown
-    rows = {row["metric"]: row for row in worse.table("Metrics")}
+    rows = {row["metric"]: row for row in worse.table(GATED)}
     assert rows["roc_auc"]["verdict"] == "**REGRESSION**"
     assert rows["roc_auc"]["delta"].startswith("-")
     assert "pr-report: FAIL: regression vs base: roc_auc:" in worse.result.stderr
@@ -464,7 +468,7 @@ def test_a_hand_raised_metric_fails_the_clean_run(hand_edited: Report) -> None:
         in hand_edited.markdown
     )
     assert "md5" in hand_edited.markdown.split("## Reproducibility")[1]
-    verdicts = {row["verdict"] for row in hand_edited.table("Metrics")}
+    verdicts = {row["verdict"] for table in (GATED, REPORTED) for row in hand_edited.table(table)}
     assert verdicts == {"unchanged"}
 
 
@@ -491,7 +495,7 @@ def test_first_pr_against_a_base_without_metrics(first_pr: tuple[Report, Report]
     passing, failing = first_pr
     assert passing.result.returncode == 0, passing.result.stderr[-3000:]
     assert "which has no metrics yet" in passing.markdown
-    for row in passing.table("Metrics"):
+    for row in passing.table(GATED) + passing.table(REPORTED):
         assert (row["base"], row["delta"], row["verdict"]) == ("n/a", "n/a", "n/a")
         assert row["this change"] != "n/a" and row["lift over baseline"] != "n/a"
     gates = passing.table("Gates")

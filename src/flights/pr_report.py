@@ -23,6 +23,8 @@ PIPELINE_FILES = ["dvc.yaml", str(paths.PARAMS), str(paths.LOCK), str(paths.REQU
 
 FIGURE_LINK = paths.PR_FIGURES.relative_to(paths.PR_REPORT.parent)  # links relative to the markdown
 CURVES = {"roc": "ROC", "precision_recall": "precision-recall", "calibration": "calibration"}
+GATED_TABLE = "Metrics: validation month (gated)"
+REPORTED_TABLE = "Metrics: test months (reported, never gated)"
 DATA_FIELDS = (  # (label, source.dotted.key) of the data diff
     ("flights in", "quality.prepare.rows_in"),
     ("flights out", "quality.prepare.rows_out"),
@@ -91,13 +93,26 @@ def report(base_rev: str, base_commit: str, clean: bool) -> int:
     )  # first: everything below reads the reproduced workspace
     head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}
     base = pr.json_at(base_commit, paths.EVALUATE_METRICS) or {}
-    model, baseline = head.get("model", {}), head.get("baseline", {})
+    # The gates judge the validation month, where every model choice is made; the test months are
+    # reported beside it and never gate, so that no change is chosen on them.
+    valid, valid_base = head.get("validation", {}), base.get("validation", {})
     gates = [
-        *pr.regression_gates(base.get("model"), model, tolerance),
-        *pr.lift_gates(model, baseline, min_lift),
+        *pr.regression_gates(valid_base.get("model"), valid.get("model", {}), tolerance),
+        *pr.lift_gates(valid.get("model", {}), valid.get("baseline"), min_lift),
         pr.reproducibility_gate(repro),
     ]
-    rows = pr.compare_metrics(base.get("model"), model, baseline, head.get("lift"), tolerance)
+    metric_tables = {
+        GATED_TABLE: pr.compare_metrics(
+            valid_base.get("model"),
+            valid.get("model", {}),
+            valid.get("baseline"),
+            valid.get("lift"),
+            tolerance,
+        ),
+        REPORTED_TABLE: pr.compare_metrics(
+            base.get("model"), head.get("model", {}), head.get("baseline"), head.get("lift")
+        ),
+    }
 
     notes = [gates_note] if gates_note else []
     params_diff, error = pr.dvc_params_diff(base_commit)
@@ -119,16 +134,17 @@ def report(base_rev: str, base_commit: str, clean: bool) -> int:
                 continue
             base_curve = pr.read_curve(pr.git_show(base_commit, curve_csv(curve)))
             reference = pr.read_curve(pr.text_in_workspace(curve_csv(curve, "baseline")))
-            pr.overlay_plot(curve, base_curve, head_curve, folder / f"{curve}.png", title, reference)
-            images.append(pr.Image(title, (FIGURE_LINK / f"{curve}.png").as_posix()))
+            heading = f"{title}, test months"
+            pr.overlay_plot(curve, base_curve, head_curve, folder / f"{curve}.png", heading, reference)
+            images.append(pr.Image(heading, (FIGURE_LINK / f"{curve}.png").as_posix()))
 
     head_commit = pr.rev_commit("HEAD") or "no commit"
     markdown = pr.render_report(
-        title="Pull-request report: flight disruption model (test months)",
+        title="Pull-request report: flight disruption model",
         base_label=f"`{base_rev}` ({base_commit[:10]})" + ("" if base else ", which has no metrics yet"),
         head_label=f"the reproduced workspace at `HEAD` ({head_commit[:10]})",
         gates=gates,
-        metric_rows=rows,
+        metric_tables=metric_tables,
         params=None if params_diff is None else pr.params_rows(params_diff),
         data=data,
         images=images,

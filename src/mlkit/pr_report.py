@@ -351,7 +351,7 @@ def render_report(
     base_label: str,
     head_label: str,
     gates: Sequence[Gate],
-    metric_rows: Sequence[MetricRow],
+    metric_tables: Mapping[str, Sequence[MetricRow]],
     params: Sequence[Sequence[str]] | None,
     data: Sequence[Sequence[str]],
     images: Sequence[Image],
@@ -360,7 +360,8 @@ def render_report(
 ) -> str:
     """The whole report: deterministic (no dates, no absolute paths), sections in a fixed order.
 
-    `params` None means the params diff could not be computed (its reason is in `notes`).
+    `metric_tables` maps each metrics table's heading to its rows. `params` None means the params diff
+    could not be computed (its reason is in `notes`).
     """
     failed = failures(gates)
     verdict_line = "**Result: PASS**" if not failed else "**Result: FAIL**"
@@ -368,7 +369,8 @@ def render_report(
     if failed:
         parts.append("Failed gates:\n\n" + "".join(f"- {failure_line(g)}\n" for g in failed))
     parts += ["## Gates\n", gates_table(gates)]
-    parts += ["## Metrics\n", metrics_table(metric_rows)]
+    for heading, rows in metric_tables.items():
+        parts += [f"## {heading}\n", metrics_table(rows)]
     parts.append(
         "Delta is this change minus base, lift is this change minus the baseline (both in the "
         "metric's own sign; `better` says which direction improves). REGRESSION: worse than base "
