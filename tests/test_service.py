@@ -376,6 +376,21 @@ def test_service_starts_from_the_docker_image_files_alone(service_copy, monkeypa
     assert app.version == locked_model_md5(service_copy)
 
 
+def test_the_revision_says_dirty_when_tracked_files_differ_from_it(tmp_path):
+    """After `dvc exp run` the workspace's model and dvc.lock are not the commit's: the revision says so."""
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\n")
+    for command in (["init", "-q"], ["add", "dvc.lock"], ["commit", "-qm", "a commit"]):
+        git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *command]
+        subprocess.run(git, cwd=tmp_path, check=True, capture_output=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout.strip()
+    (tmp_path / "notes.txt").write_text("untracked: not part of what is served\n")
+    assert git_revision(tmp_path) == head
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
+    assert git_revision(tmp_path) == f"{head}-dirty"
+
+
 def test_the_revision_comes_from_the_image_where_there_is_no_git_program(tmp_path, monkeypatch):
     """python:3.11-slim ships without git: the service starts and tells the GIT_REVISION of its build."""
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no git to run

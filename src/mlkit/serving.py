@@ -52,16 +52,25 @@ def verified_model(path: Path, lock: Path, trusted: Iterable[str]) -> tuple[Any,
 
 
 def git_revision(folder: Path = Path()) -> str:
-    """The checked-out commit, read once at start-up (never written into a stage output); where there is
-    no git checkout or no git program (a slim container image), the GIT_REVISION it was built with."""
+    """The checked-out commit, read once at start-up (never written into a stage output), with "-dirty"
+    when a tracked file differs from it (after `dvc exp run`, the model and dvc.lock are not the
+    commit's), as `git describe --dirty` says; where there is no git checkout or no git program (a slim
+    container image), the GIT_REVISION it was built with."""
     built_from = os.environ.get("GIT_REVISION", "unknown")
     try:
-        result = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=False
-        )
+        head = _git(folder, "rev-parse", "HEAD")
+        changed = _git(folder, "status", "--porcelain", "--untracked-files=no")
     except OSError:  # no git program
         return built_from
-    return result.stdout.strip() if result.returncode == 0 else built_from
+    if head is None:
+        return built_from
+    return f"{head}-dirty" if changed else head
+
+
+def _git(folder: Path, *arguments: str) -> str | None:
+    """A git command's output, stripped; None when it fails (not a checkout)."""
+    result = subprocess.run(["git", *arguments], cwd=folder, capture_output=True, text=True, check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
 
 
 class RequestLog:
