@@ -45,9 +45,9 @@ lint: setup ## static checks
 serve: setup ## serve the current model over HTTP on 127.0.0.1:PORT (default 8000)
 	python -m flights.service
 
-predict: setup ## score a file: make predict INPUT=flights.csv OUTPUT=scored.csv
+predict: setup ## score a file: make predict INPUT=flights.csv OUTPUT=scored.csv [MAX_REJECTED_SHARE=0.1]
 	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || { echo "usage: make predict INPUT=flights.csv OUTPUT=scored.csv"; exit 2; }
-	python -m flights.predict "$(INPUT)" "$(OUTPUT)"
+	python -m flights.predict "$(INPUT)" "$(OUTPUT)" $(if $(MAX_REJECTED_SHARE),--max-rejected-share "$(MAX_REJECTED_SHARE)")
 
 BASE ?= main
 pr-report: setup ## compare the workspace with BASE (default main) and the baseline; fail when a gate fails

@@ -241,10 +241,10 @@ def test_batch_and_http_rules_reject_the_same_values(flights, model, threshold, 
 # --- `make predict` and the `score` stage, in the session's reproduced repo -----------------------
 
 
-def predict_cli(repo: Repo, source: Path, target: Path) -> subprocess.CompletedProcess:
+def predict_cli(repo: Repo, source: Path, target: Path, *options: str) -> subprocess.CompletedProcess:
     """`python -m flights.predict` as `make predict` runs it, from the repo's root and code."""
     return subprocess.run(
-        [sys.executable, "-m", "flights.predict", str(source), str(target)],
+        [sys.executable, "-m", "flights.predict", str(source), str(target), *options],
         cwd=repo.path, env=repo.env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
@@ -293,6 +293,26 @@ def test_predict_leaves_no_stale_quarantine_and_ignores_the_files_index(pipeline
     second = predict_cli(pipeline_repo, source, target)
     assert second.returncode == 0 and "rejected 0" in second.stdout, second.stderr
     assert pd.read_parquet(tmp_path / "scored.quarantine.parquet").empty
+
+
+def test_too_many_rejected_rows_write_no_scores_but_the_quarantine(pipeline_repo, flights, tmp_path):
+    """3 of 20 rows (15%) break the rules: the default limit (1%) stops the run, and the user gets every
+    rejected row with its reason, to fix it; a limit of their own lets the file through."""
+    frame = broken(broken(broken(flights.head(20), 1, {"month": 13}), 2, {"carrier": "U"}), 3, {"day": 0})
+    frame.insert(0, "booking_id", [f"b{row}" for row in range(20)])
+    source, target = tmp_path / "flights.csv", tmp_path / "scored.csv"
+    frame.to_csv(source, index=False)
+    quarantine = tmp_path / "scored.quarantine.csv"
+    refused = predict_cli(pipeline_repo, source, target)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "3 of 20 rows (15.0%) break the input rules, more than score.max_rejected_share" in refused.stderr
+    assert f"every rejected row and its reason: {quarantine}" in refused.stderr
+    assert not target.exists()
+    assert pd.read_csv(quarantine)["booking_id"].tolist() == ["b1", "b2", "b3"]
+    allowed = predict_cli(pipeline_repo, source, target, "--max-rejected-share", "0.2")
+    assert allowed.returncode == 0 and "scored 17 flights" in allowed.stdout, allowed.stderr
+    bad = predict_cli(pipeline_repo, source, target, "--max-rejected-share", "15%")
+    assert bad.returncode == 2 and "--max-rejected-share" in bad.stderr
 
 
 def test_predict_command_names_an_unreadable_parquet_file(pipeline_repo, tmp_path):

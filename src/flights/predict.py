@@ -12,7 +12,7 @@ import pandas as pd
 
 from flights import paths
 from flights.modeling import TRUSTED_TYPES
-from flights.scoring import check_params, score_flights
+from flights.scoring import TooManyRejected, check_params, score_flights
 from flights.stages import project_params
 from mlkit.config import ParamError
 from mlkit.io import read_json, read_parquet, write_csv, write_parquet
@@ -53,29 +53,47 @@ def check_paths(source: Path, target: Path) -> None:
         raise DataError(f"output file {target} is the input file: the scores would overwrite the flights")
 
 
+def share(text: str) -> float:
+    """argparse type of --max-rejected-share: a fraction in [0, 1]."""
+    value = float(text)  # a ValueError is argparse's "invalid share value"
+    if not 0 <= value <= 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction in [0, 1]")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("input", type=Path)
     parser.add_argument("output", type=Path)
+    parser.add_argument(
+        "--max-rejected-share",
+        type=share,
+        help="share of rows that may break the input rules (default: params.yaml score.max_rejected_share)",
+    )
     args = parser.parse_args(argv)
     pin_threads()
+    quarantine = args.output.with_suffix(f".quarantine{args.output.suffix}")
     try:
         check_paths(args.input, args.output)
         params = project_params()
         check_params(params["score"])
+        limit, limit_name = args.max_rejected_share, "--max-rejected-share"
+        if limit is None:
+            limit, limit_name = params["score"]["max_rejected_share"], "score.max_rejected_share"
         model, version = verified_model(paths.MODEL, paths.LOCK, TRUSTED_TYPES)
-        limit = params["score"]["max_rejected_share"]
         threshold = read_json(paths.TRAIN_METRICS)["threshold"]
         flights = read_flights(args.input)
-        scored, rejected, summary = score_flights(flights, model, version, threshold, limit)
+        scored, rejected, summary = score_flights(flights, model, version, threshold, limit, limit_name)
+    except TooManyRejected as error:  # no scores; the rejected rows and their reasons, to fix them
+        write_flights(with_own_columns(flights, error.rejected), quarantine)
+        print(f"error: {error}\nevery rejected row and its reason: {quarantine}", file=sys.stderr)
+        return 1
     except (DataError, ModelVersionError, ParamError, FileNotFoundError) as error:  # not found: no repro yet
         print(f"error: {error}", file=sys.stderr)
         return 1
     write_flights(with_own_columns(flights, scored), args.output)
     # written even when empty, so that no quarantine file of an earlier run is left beside the output
-    write_flights(
-        with_own_columns(flights, rejected), args.output.with_suffix(f".quarantine{args.output.suffix}")
-    )
+    write_flights(with_own_columns(flights, rejected), quarantine)
     print(
         f"scored {summary['scored']} flights with model {version}; rejected {summary['rejected']}; "
         f"{summary['missing_weather']} lack weather fields the model expects (column missing_weather)"

@@ -39,10 +39,24 @@ def missing_fields(flights: pd.DataFrame, expected: list[str]) -> pd.Series:
     return missing.str.rstrip(";")
 
 
+class TooManyRejected(DataError):
+    """More of a batch breaks the input rules than allowed; `rejected` holds those rows and the reasons."""
+
+    def __init__(self, message: str, rejected: pd.DataFrame):
+        super().__init__(message)
+        self.rejected = rejected
+
+
 def score_flights(
-    flights: pd.DataFrame, model: Pipeline, version: str, threshold: float, max_rejected_share: float
+    flights: pd.DataFrame,
+    model: Pipeline,
+    version: str,
+    threshold: float,
+    max_rejected_share: float,
+    limit_name: str = "score.max_rejected_share",
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(scored rows, rejected rows with their reason, summary); raises when too many rows are rejected."""
+    """(scored rows, rejected rows with their reason, summary); raises TooManyRejected when more than
+    `max_rejected_share` of the rows are rejected (`limit_name` says where that limit was set)."""
     categories = known_categories(model)
     columns = [c for c in REQUEST_COLUMNS if c in flights.columns]
     schema = batch_schema(categories["carrier"], categories["origin"])
@@ -51,9 +65,10 @@ def score_flights(
     share = len(rejected) / len(flights) if len(flights) else 0.0
     if share > max_rejected_share:
         examples = rejected["reason"].head(3).tolist()
-        raise DataError(
+        raise TooManyRejected(
             f"{len(rejected)} of {len(flights)} rows ({share:.1%}) break the input rules, more than "
-            f"score.max_rejected_share = {max_rejected_share}; e.g. {examples}"
+            f"{limit_name} = {max_rejected_share}; e.g. {examples}",
+            rejected,
         )
     weather = model.named_steps["schedule"].weather
     inputs = valid.reindex(columns=model_inputs(weather))
