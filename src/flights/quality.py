@@ -39,7 +39,7 @@ def check_coverage(found: dict[str, dict], minimum: dict[str, float]) -> None:
         require(share, f"validate.min_join_coverage.{name}", floor, "a share between 0 and 1")
     low = [
         f"join '{name}': coverage {found[name]['coverage']:.4f} < {floor} "
-        f"({found[name]['unmatched']} unmatched rows, e.g. {list(found[name]['top_unmatched'])})"
+        f"({found[name]['unmatched']} unmatched rows, e.g. {list(dict(found[name]['top_unmatched']))})"
         for name, floor in sorted(minimum.items())
         if found[name]["coverage"] < floor
     ]

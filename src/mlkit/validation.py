@@ -115,7 +115,8 @@ def join_coverage(keys: pd.DataFrame, reference: pd.DataFrame, on: list[str]) ->
         "matched": rows - len(missing),
         "unmatched": len(missing),
         "coverage": (rows - len(missing)) / rows if rows else float("nan"),
-        "top_unmatched": {key: int(count) for key, count in top.items()},
+        # [key, count] pairs, not a mapping: a JSON writer that sorts keys would lose the ranking
+        "top_unmatched": [[key, int(count)] for key, count in top.items()],
     }
 
 
