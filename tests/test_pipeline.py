@@ -127,6 +127,8 @@ def test_outputs_exist_and_counts_fit_a_five_percent_sample(pipeline_repo):
     without = prepare["rows_without"]
     assert without["dest_airport"] == validate["join_coverage"]["dest_airports"]["unmatched"]
     assert without["plane"] == validate["join_coverage"]["planes"]["unmatched"]
+    drawn = pd.read_csv(root / "plots/explore/join_coverage.csv")
+    assert dict(zip(drawn["join"], drawn["coverage"], strict=True)) == pytest.approx(cover)  # one number
 
     assert (root / "metrics/validate.json").is_file()
     pngs = sorted((root / "reports/figures/explore").glob("*.png"))

@@ -6,7 +6,7 @@ from flights import paths
 from flights.explore import figures
 from flights.stages import run_stage
 from mlkit.config import require_whole
-from mlkit.io import atomic_dir, read_parquet, write_csv
+from mlkit.io import atomic_dir, read_json, read_parquet, write_csv
 from mlkit.plots import bar_chart
 from mlkit.runtime import in_parallel
 
@@ -14,7 +14,8 @@ from mlkit.runtime import in_parallel
 def main(params: dict) -> None:
     top_n = params["explore"]["top_n"]
     require_whole("explore.top_n", top_n, 1)
-    found = figures(read_parquet(paths.PREPARED), top_n)
+    join_coverage = read_json(paths.VALIDATE_METRICS)["join_coverage"]
+    found = figures(read_parquet(paths.PREPARED), top_n, join_coverage)
     with atomic_dir(paths.EXPLORE_PLOTS) as tables, atomic_dir(paths.EXPLORE_FIGURES) as images:
         for name, figure in found.items():
             write_csv(figure.table, tables / f"{name}.csv")
