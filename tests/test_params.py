@@ -178,6 +178,7 @@ def test_missing_keys_and_sections_are_named(params):
     ("stage", "section", "path", "value", "named"),
     [
         (explore_stage, "explore", "top_n", 0, "explore.top_n"),
+        (explore_stage, "explore", "min_group_rows", 0.5, "explore.min_group_rows"),
         (score_stage, "score", "max_rejected_share", 1.5, "score.max_rejected_share"),
         (score_stage, "score", "max_rejected_share", -0.1, "score.max_rejected_share"),
         (monitor_stage, "monitor", "psi_bins", 1, "monitor.psi_bins"),

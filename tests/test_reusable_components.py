@@ -24,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 
 from mlkit import evaluation, metrics, plots, report
 from mlkit.baselines import GroupRateClassifier, majority_class
+from mlkit.eda import rate_by
 from mlkit.persistence import file_md5, load_model, save_model
 from mlkit.split import split_by_period, summary
 
@@ -125,6 +126,14 @@ def test_persistence_round_trip(fitted, parts, features, tmp_path):
     refit = logistic(features).fit(parts["fit"], parts["fit"][TARGET])
     save_model(refit, tmp_path / "refit.skops")
     assert file_md5(tmp_path / "refit.skops") == file_md5(tmp_path / "model.skops")
+
+
+def test_rate_by_leaves_out_values_too_rare_for_a_rate(cancer):
+    table = rate_by(cancer, "batch", TARGET)
+    assert table["rows"].tolist() == [100, 100, 100, 100, 100, 69]
+    kept = rate_by(cancer, "batch", TARGET, min_rows=100)
+    assert kept["batch"].tolist() == [0, 1, 2, 3, 4]
+    assert kept["rate"].tolist() == table["rate"].head(5).tolist()
 
 
 def test_plots_and_report(fitted, parts, cancer, tmp_path):

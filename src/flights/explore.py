@@ -47,23 +47,23 @@ def missing_table(flights: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"column": share.index, "missing_share": share.to_numpy()})
 
 
-def figures(flights: pd.DataFrame, top_n: int, join_coverage: dict) -> dict[str, Figure]:
-    """Every exploratory figure of the report, keyed by its file stem; `join_coverage` is validate's."""
+def figures(flights: pd.DataFrame, settings: dict, join_coverage: dict) -> dict[str, Figure]:
+    """Every exploratory figure of the report, keyed by its file stem; `settings` is params' `explore`,
+    `join_coverage` validate's."""
     flights = add_weekday(flights)
-    rate = "share of flights disrupted"
+    rate, top_n, least = "share of flights disrupted", settings["top_n"], settings["min_group_rows"]
+    groups = {
+        "hour": "by scheduled hour", "weekday": "by weekday", "month": "by month", "carrier": "by carrier",
+        "origin": "by origin", "dest": f"top {top_n} destinations",
+    }  # fmt: skip
     found = {
-        "rate_by_hour": Figure(rate_by(flights, "hour", LABEL), "hour", "rate", f"{rate}, by scheduled hour"),
-        "rate_by_weekday": Figure(
-            rate_by(flights, "weekday", LABEL), "weekday", "rate", f"{rate}, by weekday"
-        ),
-        "rate_by_month": Figure(rate_by(flights, "month", LABEL), "month", "rate", f"{rate}, by month"),
-        "rate_by_carrier": Figure(
-            rate_by(flights, "carrier", LABEL), "carrier", "rate", f"{rate}, by carrier"
-        ),
-        "rate_by_origin": Figure(rate_by(flights, "origin", LABEL), "origin", "rate", f"{rate}, by origin"),
-        "rate_by_dest": Figure(
-            rate_by(flights, "dest", LABEL, top=top_n), "dest", "rate", f"{rate}, top {top_n} destinations"
-        ),
+        f"rate_by_{column}": Figure(
+            rate_by(flights, column, LABEL, top=top_n if column == "dest" else None, min_rows=least),
+            column,
+            "rate",
+            f"{rate}, {label} ({least}+ flights)",
+        )
+        for column, label in groups.items()
     }
     for column, edges in WEATHER_BINS.items():
         found[f"rate_by_{column}"] = Figure(

@@ -4,10 +4,13 @@ import numpy as np
 import pandas as pd
 
 
-def rate_by(frame: pd.DataFrame, by: str, target: str, top: int | None = None) -> pd.DataFrame:
-    """Rows and target rate per value of `by`, ordered by value; `top` keeps the most frequent values."""
+def rate_by(
+    frame: pd.DataFrame, by: str, target: str, top: int | None = None, min_rows: int = 1
+) -> pd.DataFrame:
+    """Rows and target rate per value of `by`, ordered by value; `top` keeps the most frequent values,
+    `min_rows` drops values too rare for their rate to mean anything (one row makes a rate of 0 or 1)."""
     table = frame.groupby(by, observed=True, dropna=False)[target].agg(rows="size", rate="mean")
-    table = table.reset_index()
+    table = table[table["rows"] >= min_rows].reset_index()
     if top is not None:
         table = table.sort_values(["rows", by], ascending=[False, True], kind="stable").head(top)
     return table.sort_values(by, kind="stable").reset_index(drop=True)

@@ -18,7 +18,7 @@ PARAMS_SHAPE = {
         )
     },
     "label": dict.fromkeys(["policy", "delay_minutes"]),
-    "explore": dict.fromkeys(["top_n"]),
+    "explore": dict.fromkeys(["top_n", "min_group_rows"]),
     "split": dict.fromkeys(["fit_months", "valid_months", "test_months"]),
     "baseline": dict.fromkeys(["group_by", "smoothing"]),
     "features": dict.fromkeys(["weather"]),

@@ -12,10 +12,11 @@ from mlkit.runtime import in_parallel
 
 
 def main(params: dict) -> None:
-    top_n = params["explore"]["top_n"]
-    require_whole("explore.top_n", top_n, 1)
+    settings = params["explore"]
+    require_whole("explore.top_n", settings["top_n"], 1)
+    require_whole("explore.min_group_rows", settings["min_group_rows"], 1)
     join_coverage = read_json(paths.VALIDATE_METRICS)["join_coverage"]
-    found = figures(read_parquet(paths.PREPARED), top_n, join_coverage)
+    found = figures(read_parquet(paths.PREPARED), settings, join_coverage)
     with atomic_dir(paths.EXPLORE_PLOTS) as tables, atomic_dir(paths.EXPLORE_FIGURES) as images:
         for name, figure in found.items():
             write_csv(figure.table, tables / f"{name}.csv")
