@@ -109,7 +109,7 @@ def test_check_steps() -> None:
     assert checkout["with"]["persist-credentials"] is False
     assert str(step_using(workflow, "actions/setup-python")["with"]["python-version"]) == "3.11"
     runs = [step.get("run", "") for step in steps(workflow)]
-    for command in ("make test", 'make pr-report BASE="origin/$BASE_REF"'):
+    for command in ("make lint", "make test", 'make pr-report BASE="origin/$BASE_REF"'):
         assert any(command in run for run in runs), command
     report = next(step for step in steps(workflow) if "make pr-report" in step.get("run", ""))
     assert "--reuse" not in report["run"]  # its reproducibility gate is a clean run
@@ -129,6 +129,22 @@ def test_check_steps() -> None:
     number = next(step for step in steps(workflow) if "reports/pr-number" in step.get("run", ""))
     assert number["if"] == "always()"
     assert number["env"]["PR_NUMBER"] == "${{ github.event.pull_request.number }}"
+
+
+@pytest.mark.parametrize(
+    ("report", "says"),
+    [("**Result: FAIL** - base: `main`\n", "gates failed"), (None, "could not be made")],
+    ids=["gate-failed", "no-report"],
+)
+def test_the_last_step_tells_a_failed_gate_from_a_comparison_not_made(tmp_path: Path, report, says) -> None:
+    """make exits 2 for any failed recipe, so the step reads the report: run as the runner would."""
+    if report is not None:
+        (tmp_path / "reports").mkdir()
+        (tmp_path / "reports/pr-report.md").write_text(report)
+    script = steps(load(CHECK))[-1]["run"]
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert says in result.stdout, result.stdout
 
 
 def test_comment_runs_on_workflow_run_of_the_check() -> None:
