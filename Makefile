@@ -31,7 +31,7 @@ repro: setup ## run the pipeline (dvc repro)
 test: setup ## run the whole test suite
 	pytest
 
-verify: setup ## re-run the pipeline from scratch; fail if dvc.lock or any metric differs from git
+verify: setup ## re-run the pipeline from scratch; fail if dvc.lock, a metric, a plot or the card differs from git
 	python -m flights.verify
 
 bench: setup ## run the benchmarks, write benchmarks/results.json, print a table

@@ -21,6 +21,7 @@ import yaml
 from conftest import PROJECT, Repo, clone_repo, tool_env
 from flights import paths
 from mlkit import pr_report as pr
+from mlkit import verify
 from mlkit.config import ParamError
 from mlkit.metrics import METRICS
 
@@ -122,6 +123,14 @@ def test_reproducibility_gate() -> None:
     changed = pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, False, "diff"))
     assert not changed.passed and "changed the committed dvc.lock" in changed.detail
     assert not pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", False, True)).passed
+
+
+def test_a_failing_git_is_not_read_as_nothing_changed(tmp_path: Path, monkeypatch) -> None:
+    """Outside a repository git fails with empty stdout: that must not read as "identical"."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))  # no repository above tmp_path
+    with pytest.raises(RuntimeError, match=r"git .* failed: fatal: not a git repository"):
+        verify.changed(["dvc.lock"])
 
 
 def test_validate_gates_reads_the_projects_params_and_rejects_bad_ones() -> None:
@@ -435,7 +444,7 @@ def test_param_change_exit_code_matches_the_gates(changed: Report) -> None:
     assert ("**Result: FAIL**" in changed.markdown) == expect_fail
     for metric in regressed:
         assert f"pr-report: FAIL: regression vs base: {metric}:" in changed.result.stderr
-    assert f"`git diff --exit-code HEAD -- {COMPARED}`: identical." in changed.markdown
+    assert f"`git diff --exit-code HEAD -- {COMPARED}` and no new file there: identical." in changed.markdown
     assert_plots(changed)
 
 
@@ -464,8 +473,8 @@ def test_a_hand_raised_metric_fails_the_clean_run(hand_edited: Report) -> None:
         f"dvc repro --force --no-run-cache changed the committed {COMPARED}"
     ]
     assert (
-        f"`dvc repro --force --no-run-cache`, then `git diff --exit-code HEAD -- {COMPARED}`: **DIFFERENT**."
-        in hand_edited.markdown
+        f"`dvc repro --force --no-run-cache`, then `git diff --exit-code HEAD -- {COMPARED}` and no new file "
+        "there: **DIFFERENT**." in hand_edited.markdown
     )
     assert "md5" in hand_edited.markdown.split("## Reproducibility")[1]
     verdicts = {row["verdict"] for table in (GATED, REPORTED) for row in hand_edited.table(table)}
@@ -479,7 +488,7 @@ def test_a_metric_edited_without_its_lock_entry_fails_the_gate(base_repo: Repo, 
     repo = clone_repo(base_repo, tmp_path)
     metrics = repo.path / "metrics/evaluate.json"
     lowered = json.loads(metrics.read_text())
-    lowered["model"]["roc_auc"] = 0.6
+    lowered["validation"]["model"]["roc_auc"] = 0.6  # the gated month
     metrics.write_text(json.dumps(lowered, indent=2, sort_keys=True) + "\n")
     repo.commit("a lower ROC AUC, by hand, so that the next change passes")
     report = run_report(repo, "pr-base")

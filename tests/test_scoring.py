@@ -303,14 +303,14 @@ def test_too_many_rejected_rows_write_no_scores_but_the_quarantine(pipeline_repo
     source, target = tmp_path / "flights.csv", tmp_path / "scored.csv"
     frame.to_csv(source, index=False)
     quarantine = tmp_path / "scored.quarantine.csv"
-    refused = predict_cli(pipeline_repo, source, target)
+    allowed = predict_cli(pipeline_repo, source, target, "--max-rejected-share", "0.2")
+    assert allowed.returncode == 0 and "scored 17 flights" in allowed.stdout, allowed.stderr
+    refused = predict_cli(pipeline_repo, source, target)  # the scores of the run above must not stay
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "3 of 20 rows (15.0%) break the input rules, more than score.max_rejected_share" in refused.stderr
     assert f"every rejected row and its reason: {quarantine}" in refused.stderr
     assert not target.exists()
     assert pd.read_csv(quarantine)["booking_id"].tolist() == ["b1", "b2", "b3"]
-    allowed = predict_cli(pipeline_repo, source, target, "--max-rejected-share", "0.2")
-    assert allowed.returncode == 0 and "scored 17 flights" in allowed.stdout, allowed.stderr
     bad = predict_cli(pipeline_repo, source, target, "--max-rejected-share", "15%")
     assert bad.returncode == 2 and "--max-rejected-share" in bad.stderr
 

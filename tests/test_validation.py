@@ -367,6 +367,7 @@ def test_assess_join_coverage_below_floor(good_tables):
         "validate.min_join_coverage",
         f"join 'planes': coverage {found['coverage']:.4f} < 0.75",
         f"({found['unmatched']} unmatched rows",
+        "most often {} ({})".format(*found["top_unmatched"][0]),  # the most frequent miss, with its count
     )
     assert "join 'weather'" not in message
 

@@ -24,7 +24,7 @@ AIRPORT_LOOKUP = dict.fromkeys(["dest_lat", "dest_lon", "dest_tz", "dest_dst"], 
 LOOKUP_KEYS = {**AIRPORT_LOOKUP, "distance": "route"}
 # A weather field that nearly every training flight had (in 2013 all but wind_dir, wind_gust and pressure,
 # blank for 3%, 75% and 11% of flights): without it a flight is scored on a missing-value branch learned
-# from the few hours the weather table lacks, which moves its probability (README, "Serving").
+# from the few hours the weather table lacks, which moves its probability (README, "Delivery to end users").
 EXPECTED_WEATHER_COVERAGE = 0.99
 CATEGORICAL_FEATURES = ["carrier", "origin", "dest"]
 SCHEDULE_FEATURES = [

@@ -88,9 +88,8 @@ def report(base_rev: str, base_commit: str, clean: bool) -> int:
         print(f"pr-report: uncommitted changes; the report describes a commit, commit first:\n{uncommitted}",
               file=sys.stderr)  # fmt: skip
         return 2
-    repro = pr.repro_check(
-        paths.REPRODUCED, clean=clean
-    )  # first: everything below reads the reproduced workspace
+    # first: everything below reads the reproduced workspace
+    repro = pr.repro_check(paths.REPRODUCED, clean=clean)
     head = pr.json_in_workspace(paths.EVALUATE_METRICS) or {}
     base = pr.json_at(base_commit, paths.EVALUATE_METRICS) or {}
     # The gates judge the validation month, where every model choice is made; the test months are

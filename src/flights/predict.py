@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         threshold = read_json(paths.TRAIN_METRICS)["threshold"]
         flights = read_flights(args.input)
         scored, rejected, summary = score_flights(flights, model, version, threshold, limit, limit_name)
-    except TooManyRejected as error:  # no scores; the rejected rows and their reasons, to fix them
+    except TooManyRejected as error:  # no scores (none of an earlier run either); the rejected rows
+        args.output.unlink(missing_ok=True)
         write_flights(with_own_columns(flights, error.rejected), quarantine)
         print(f"error: {error}\nevery rejected row and its reason: {quarantine}", file=sys.stderr)
         return 1

@@ -38,8 +38,8 @@ def check_coverage(found: dict[str, dict], minimum: dict[str, float]) -> None:
         share = is_positive(floor, allow_zero=True) and floor <= 1
         require(share, f"validate.min_join_coverage.{name}", floor, "a share between 0 and 1")
     low = [
-        f"join '{name}': coverage {found[name]['coverage']:.4f} < {floor} "
-        f"({found[name]['unmatched']} unmatched rows, e.g. {list(dict(found[name]['top_unmatched']))})"
+        f"join '{name}': coverage {found[name]['coverage']:.4f} < {floor} ({found[name]['unmatched']} "
+        f"unmatched rows, most often {', '.join(f'{key} ({n})' for key, n in found[name]['top_unmatched'])})"
         for name, floor in sorted(minimum.items())
         if found[name]["coverage"] < floor
     ]

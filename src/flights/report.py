@@ -34,7 +34,7 @@ def data_sections(quality: dict, figures: list[Path]) -> list[Section]:
     coverage = pd.DataFrame(
         [
             {"join": name, "rows": c["rows"], "unmatched": c["unmatched"], "coverage": c["coverage"],
-             "most frequent misses": ", ".join(f"{key} ({count})" for key, count in c["top_unmatched"])}
+             "most frequent misses": ", ".join(f"{key} ({n})" for key, n in c["top_unmatched"])}
             for name, c in validate["join_coverage"].items()
         ]
     )  # fmt: skip

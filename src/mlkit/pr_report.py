@@ -397,7 +397,10 @@ def render_report(
     outcome = "identical" if repro.ran and repro.identical else "**DIFFERENT**"
     if not repro.ran:
         outcome = "**not checked: dvc repro failed**"
-    parts.append(f"`{repro.command}`, then `git diff --exit-code HEAD -- {repro.compared}`: {outcome}.\n")
+    parts.append(
+        f"`{repro.command}`, then `git diff --exit-code HEAD -- {repro.compared}` and no new file there: "
+        f"{outcome}.\n"
+    )
     if repro.detail:
         parts.append("```\n" + repro.detail.rstrip("\n") + "\n```\n")
     if notes:

@@ -59,7 +59,7 @@ def git_revision(folder: Path = Path()) -> str:
     built_from = os.environ.get("GIT_REVISION", "unknown")
     try:
         head = _git(folder, "rev-parse", "HEAD")
-        changed = _git(folder, "status", "--porcelain", "--untracked-files=no")
+        changed = _git(folder, "--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
     except OSError:  # no git program
         return built_from
     if head is None:

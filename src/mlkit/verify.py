@@ -14,10 +14,14 @@ def run(*command: str) -> subprocess.CompletedProcess:
 
 
 def changed(paths: list[str]) -> str:
-    """The git diff of `paths` against HEAD, plus any file there that git does not know yet."""
-    diff = run("git", "diff", "--stat", "--exit-code", "HEAD", "--", *paths).stdout
-    untracked = run("git", "ls-files", "--others", "--exclude-standard", "--", *paths).stdout
-    return diff + "".join(f" untracked: {line}\n" for line in untracked.splitlines())
+    """The git diff of `paths` against HEAD, plus any file there that git does not know yet; raises when
+    git cannot tell (no commit, not a repository), which must not read as "nothing changed"."""
+    diff = run("git", "diff", "--stat", "--exit-code", "HEAD", "--", *paths)
+    untracked = run("git", "ls-files", "--others", "--exclude-standard", "--", *paths)
+    for result, allowed in ((diff, (0, 1)), (untracked, (0,))):
+        if result.returncode not in allowed:
+            raise RuntimeError(f"{' '.join(result.args)} failed: {result.stderr.strip()}")
+    return diff.stdout + "".join(f" untracked: {line}\n" for line in untracked.stdout.splitlines())
 
 
 def main(argv: list[str] | None = None) -> int:
