@@ -24,7 +24,7 @@ import pandas as pd
 from mlkit.config import require, require_positive
 from mlkit.errors import DataError
 from mlkit.metrics import CURVE_AXES, METRICS, improvement
-from mlkit.verify import changed
+from mlkit.verify import CLEAN_REPRO, differences_from_head
 
 DIGITS = 4  # decimals shown in every table
 UNCHANGED_BELOW = 0.5 * 10**-DIGITS  # a difference that rounds to 0.0000 is "unchanged"
@@ -514,9 +514,6 @@ def dvc_params_diff(rev: str, cwd: Path | None = None) -> tuple[dict | None, str
     return (json.loads(text) if text else {}), ""
 
 
-CLEAN_REPRO = ("dvc", "repro", "--force", "--no-run-cache")
-
-
 def repro_check(reproduced: Sequence[Path | str], clean: bool = True) -> ReproCheck:
     """Run the pipeline in the workspace (its output goes to stderr), then compare the `reproduced` files
     (the lock file, and every output kept in git: a metric edited by hand would become the next change's
@@ -525,9 +522,5 @@ def repro_check(reproduced: Sequence[Path | str], clean: bool = True) -> ReproCh
     paths = [Path(path).as_posix() for path in reproduced]
     command = CLEAN_REPRO if clean else CLEAN_REPRO[:2]
     ran = subprocess.run(command, stdout=sys.stderr, check=False).returncode == 0
-    differs = changed(paths)
-    detail = ""
-    if differs:
-        full = differs + _run(["git", "diff", "HEAD", "--", *paths], None).stdout
-        detail = full if len(full) <= 3000 else full[:3000] + "\n... (diff truncated)"
-    return ReproCheck(" ".join(command), " ".join(paths), ran, not differs, detail)
+    detail = differences_from_head(paths)
+    return ReproCheck(" ".join(command), " ".join(paths), ran, not detail, detail)

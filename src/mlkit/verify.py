@@ -13,6 +13,10 @@ def run(*command: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, text=True, capture_output=True, check=False)
 
 
+CLEAN_REPRO = ("dvc", "repro", "--force", "--no-run-cache")  # every stage re-run, nothing restored
+DETAIL_CHARS = 3000  # of a diff shown in a failure message
+
+
 def changed(paths: list[str]) -> str:
     """The git diff of `paths` against HEAD, plus any file there that git does not know yet; raises when
     git cannot tell (no commit, not a repository), which must not read as "nothing changed"."""
@@ -24,6 +28,16 @@ def changed(paths: list[str]) -> str:
     return diff.stdout + "".join(f" untracked: {line}\n" for line in untracked.stdout.splitlines())
 
 
+def differences_from_head(paths: list[str]) -> str:
+    """What differs from HEAD under `paths`: `changed`'s summary, then the diff (cut at DETAIL_CHARS);
+    empty when nothing does."""
+    summary = changed(paths)
+    if not summary:
+        return ""
+    full = summary + run("git", "diff", "HEAD", "--", *paths).stdout
+    return full if len(full) <= DETAIL_CHARS else full[:DETAIL_CHARS] + "\n... (diff truncated)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", help="files that a clean run must leave exactly as committed")
@@ -32,17 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     if before:
         print(f"verify: uncommitted changes before the run, commit them first:\n{before}", file=sys.stderr)
         return 1
-    result = subprocess.run(["dvc", "repro", "--force", "--no-run-cache"], check=False)
+    result = subprocess.run(CLEAN_REPRO, check=False)
     if result.returncode:
         print("verify: FAILED: the pipeline did not run to the end", file=sys.stderr)
         return result.returncode
-    after = changed(args.paths)
+    after = differences_from_head(args.paths)
     if after:
-        detail = run("git", "diff", "HEAD", "--", *args.paths).stdout
-        print(
-            f"verify: FAILED: a clean run does not reproduce the commit:\n{after}\n{detail[:5000]}",
-            file=sys.stderr,
-        )
+        print(f"verify: FAILED: a clean run does not reproduce the commit:\n{after}", file=sys.stderr)
         return 1
     print(f"verify: OK: a clean run reproduced {', '.join(args.paths)} byte for byte")
     return 0
