@@ -32,10 +32,10 @@ def batch_month(months: pd.Series, choice: str | int) -> int:
 
 def missing_fields(flights: pd.DataFrame, expected: list[str]) -> pd.Series:
     """Per row, the `expected` fields it lacks, as "humid;pressure" ("" when it has them all)."""
+    absent = flights.reindex(columns=expected).isna()  # a column the file lacks is absent on every row
     missing = pd.Series("", index=flights.index, dtype=object)
     for column in expected:
-        absent = flights[column].isna() if column in flights else pd.Series(True, index=flights.index)
-        missing = missing + absent.map({True: f"{column};", False: ""})
+        missing = missing + absent[column].map({True: f"{column};", False: ""})
     return missing.str.rstrip(";")
 
 

@@ -84,6 +84,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     request_model = flights_request(max_flights)
     threshold = read_json(root / paths.TRAIN_METRICS)["threshold"]
     evaluation = read_json(root / paths.EVALUATE_METRICS)
+    expected = expected_weather(model)
     info = {
         "version": version,
         "git_revision": git_revision(root),
@@ -91,10 +92,9 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         "metrics": {name: evaluation[name] for name in ("model", "baseline", "lift", "majority")},
         "threshold": threshold,
         "max_flights": max_flights,
+        "expected_weather": expected,
     }
     known = {column: set(values) for column, values in known_categories(model).items()}
-    expected = expected_weather(model)
-    info["expected_weather"] = expected
 
     app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
