@@ -22,7 +22,7 @@ from flights.stages import score as score_stage
 from flights.stages import split as split_stage
 from flights.stages import train as train_stage
 from mlkit.config import ParamError, check_shape
-from mlkit.split import split_by_period
+from mlkit.split import split_account, split_by_period
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -252,6 +252,15 @@ def test_split_by_period_returns_the_named_parts():
     assert list(parts) == ["fit", "test"]
     assert parts["fit"]["value"].tolist() == [0, 1, 2]
     assert parts["test"]["value"].tolist() == [3, 4, 5]
+
+
+def test_months_no_part_lists_are_counted_not_lost():
+    parts = {"fit": [1], "test": [3]}
+    kept = split_by_period(MONTHS, "month", parts)
+    account = split_account(MONTHS, "month", parts)
+    assert account == {"rows_in": 6, "rows_out": 5, "rows_outside_parts": 1, "outside_parts": [[2, 1]]}
+    assert account["rows_out"] == sum(len(part) for part in kept.values())
+    assert split_account(MONTHS, "month", {"fit": [1, 2], "test": [3]})["outside_parts"] == []
 
 
 def test_split_with_an_absent_month_names_it_and_the_months_present():

@@ -127,6 +127,15 @@ def test_outputs_exist_and_counts_fit_a_five_percent_sample(pipeline_repo):
     without = prepare["rows_without"]
     assert without["dest_airport"] == validate["join_coverage"]["dest_airports"]["unmatched"]
     assert without["plane"] == validate["join_coverage"]["planes"]["unmatched"]
+    split = quality["split"]  # every prepared flight is in a part with the default months
+    assert split == {
+        "rows_in": len(prepared),
+        "rows_out": len(prepared),
+        "rows_outside_parts": 0,
+        "outside_parts": [],
+    }
+    parts = json.loads((root / "metrics/split.json").read_text())
+    assert sum(part["rows"] for part in parts.values()) == split["rows_out"]
     drawn = pd.read_csv(root / "plots/explore/join_coverage.csv")
     assert dict(zip(drawn["join"], drawn["coverage"], strict=True)) == pytest.approx(cover)  # one number
 

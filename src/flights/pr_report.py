@@ -32,6 +32,7 @@ DATA_FIELDS = (  # (label, source.dotted.key) of the data diff
     ("diverted", "quality.prepare.status_counts.diverted"),
     ("label rate, all flights", "quality.prepare.label_rate"),
     ("label rate, completed flights", "quality.prepare.label_rate_completed_only"),
+    ("flights outside the split's months", "quality.split.rows_outside_parts"),
     *((f"join coverage, {join}", f"quality.validate.join_coverage.{join}.coverage") for join in JOINS),
     ("flights without a tail number", "quality.validate.missing_values.flights.tailnum"),
     *(

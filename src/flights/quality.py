@@ -4,6 +4,7 @@ import pandas as pd
 
 from flights.schemas import HARD, SOFT, TABLES
 from mlkit.config import is_positive, require
+from mlkit.report import counts_text
 from mlkit.validation import DataError, enforce, join_coverage, missing_values, violations
 
 # Each join of `prepare`: (left table, right table, left keys, right keys).
@@ -39,7 +40,7 @@ def check_coverage(found: dict[str, dict], minimum: dict[str, float]) -> None:
         require(share, f"validate.min_join_coverage.{name}", floor, "a share between 0 and 1")
     low = [
         f"join '{name}': coverage {found[name]['coverage']:.4f} < {floor} ({found[name]['unmatched']} "
-        f"unmatched rows, most often {', '.join(f'{key} ({n})' for key, n in found[name]['top_unmatched'])})"
+        f"unmatched rows, most often {counts_text(found[name]['top_unmatched'])})"
         for name, floor in sorted(minimum.items())
         if found[name]["coverage"] < floor
     ]

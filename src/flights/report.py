@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from mlkit.metrics import METRICS
-from mlkit.report import Section
+from mlkit.report import Section, counts_text
 
 DATA_INTRO = (
     "336,776 flights that left New York City's three airports (EWR, JFK, LGA) in 2013, from the "
@@ -17,7 +17,7 @@ DATA_INTRO = (
 
 def data_sections(quality: dict, figures: list[Path]) -> list[Section]:
     """The data product: the account of rows, data-quality findings, and the exploratory figures."""
-    validate, prepare = quality["validate"], quality["prepare"]
+    validate, prepare, split = quality["validate"], quality["prepare"], quality["split"]
     overview = Section("The data").add_text(DATA_INTRO)
     overview.add_mapping(
         {
@@ -29,12 +29,14 @@ def data_sections(quality: dict, figures: list[Path]) -> list[Section]:
             "diverted": prepare["status_counts"]["diverted"],
             "disrupted rate (label)": f"{prepare['label_rate']:.4f}",
             "late rate among completed flights": f"{prepare['label_rate_completed_only']:.4f}",
+            "in the split's months (fit, valid, test)": split["rows_out"],
+            "outside the split's months, by month": counts_text(split["outside_parts"]) or "none",
         }
     )
     coverage = pd.DataFrame(
         [
             {"join": name, "rows": c["rows"], "unmatched": c["unmatched"], "coverage": c["coverage"],
-             "most frequent misses": ", ".join(f"{key} ({n})" for key, n in c["top_unmatched"])}
+             "most frequent misses": counts_text(c["top_unmatched"])}
             for name, c in validate["join_coverage"].items()
         ]
     )  # fmt: skip

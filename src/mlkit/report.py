@@ -18,6 +18,12 @@ th { background: #f3f5f9; } td:first-child, th:first-child { text-align: left; }
 """
 
 
+def counts_text(pairs: list) -> str:
+    """`[key, count]` pairs, the form rankings take in JSON (whose keys `write_json` sorts), as
+    "key (count), key (count)"."""
+    return ", ".join(f"{key} ({count})" for key, count in pairs)
+
+
 @dataclass
 class Section:
     """A titled part of the report; its body is built from the add_* methods, in order."""

@@ -39,6 +39,21 @@ def split_by_period(frame: pd.DataFrame, period: str, parts: dict[str, list]) ->
     }
 
 
+def split_account(frame: pd.DataFrame, period: str, parts: dict[str, list]) -> dict:
+    """Rows in, rows taken by some part, and how many each period that no part lists held: a split may
+    leave periods unused (a shorter fitting window), but never uncounted."""
+    listed = [value for periods in parts.values() for value in periods]
+    outside = frame.loc[~frame[period].isin(listed), period].value_counts().sort_index()
+    return {
+        "rows_in": len(frame),
+        "rows_out": len(frame) - int(outside.sum()),
+        "rows_outside_parts": int(outside.sum()),
+        "outside_parts": [
+            [value.item() if hasattr(value, "item") else value, int(rows)] for value, rows in outside.items()
+        ],
+    }
+
+
 def summary(parts: dict[str, pd.DataFrame], target: str) -> dict[str, dict]:
     """Rows and class rate of each part, for the split metrics."""
     return {

@@ -1,24 +1,17 @@
-"""Stage `prepare`: cleaned, joined, labelled flights and the full data-quality account."""
+"""Stage `prepare`: cleaned, joined, labelled flights and the account of their rows."""
 
 from flights import paths
 from flights.cleaning import prepare
 from flights.schemas import TABLES
 from flights.stages import run_stage
-from mlkit.io import read_json, read_parquet, write_json, write_parquet
+from mlkit.io import read_parquet, write_json, write_parquet
 
 
 def main(params: dict) -> None:
     tables = {table: read_parquet(paths.raw_table(table)) for table in TABLES}
     table, accounting = prepare(tables, params["label"])
     write_parquet(table, paths.PREPARED)
-    write_json(
-        {
-            "ingest": read_json(paths.INGEST_METRICS),
-            "validate": read_json(paths.VALIDATE_METRICS),
-            "prepare": accounting,
-        },
-        paths.DATA_QUALITY,
-    )
+    write_json(accounting, paths.PREPARE_METRICS)
 
 
 if __name__ == "__main__":

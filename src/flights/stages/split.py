@@ -1,11 +1,12 @@
-"""Stage `split`: fit (Jan-Sep), valid (Oct) and test (Nov-Dec) months as separate files."""
+"""Stage `split`: fit (Jan-Sep), valid (Oct) and test (Nov-Dec) months as separate files, and the data's
+row account from raw tables to split parts (metrics/data_quality.json)."""
 
 from flights import paths
 from flights.cleaning import LABEL, MONTHS
 from flights.stages import run_stage
 from mlkit.config import is_list_of, require
-from mlkit.io import read_parquet, write_json, write_parquet
-from mlkit.split import split_by_period, summary
+from mlkit.io import read_json, read_parquet, write_json, write_parquet
+from mlkit.split import split_account, split_by_period, summary
 
 
 def main(params: dict) -> None:
@@ -18,10 +19,20 @@ def main(params: dict) -> None:
             listed,
             "a list of months such as [11, 12]",
         )
-    parts = split_by_period(read_parquet(paths.PREPARED), "month", months)
+    prepared = read_parquet(paths.PREPARED)
+    parts = split_by_period(prepared, "month", months)
     for name, part in parts.items():
         write_parquet(part, paths.split_part(name))
     write_json(summary(parts, LABEL), paths.SPLIT_METRICS)
+    write_json(
+        {
+            "ingest": read_json(paths.INGEST_METRICS),
+            "validate": read_json(paths.VALIDATE_METRICS),
+            "prepare": read_json(paths.PREPARE_METRICS),
+            "split": split_account(prepared, "month", months),
+        },
+        paths.DATA_QUALITY,
+    )
 
 
 if __name__ == "__main__":
