@@ -190,6 +190,14 @@ def test_a_share_at_the_limit_is_allowed(flights, model, threshold):
     assert len(rejected) == 2 and summary["rejected_share"] == 0.01
 
 
+def test_a_batch_of_rejected_rows_only_scores_nothing_within_the_limit(flights, model, threshold):
+    frame = broken(broken(flights.head(2), 0, {"carrier": "U"}), 1, {"month": 13})
+    scored, rejected, summary = score(frame, model, threshold, limit=1.0)
+    assert len(scored) == 0 and list(rejected.index) == [0, 1]
+    assert {"probability", "disrupted", "missing_weather"} <= set(scored.columns)
+    assert summary["scored"] == 0 and summary["rejected_share"] == 1.0
+
+
 @pytest.mark.parametrize("column", ["dest", "sched_dep_time", "carrier", "day"])
 def test_a_file_without_a_required_column_is_refused_naming_it(flights, model, threshold, column):
     with pytest.raises(DataError, match=rf"\b{column}\b"):

@@ -1,5 +1,6 @@
 """Batch scoring: the same rules as the HTTP service, applied row by row, then the saved Pipeline."""
 
+import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
@@ -72,7 +73,7 @@ def score_flights(
         )
     weather = model.named_steps["schedule"].weather
     inputs = valid.reindex(columns=model_inputs(weather))
-    probability = model.predict_proba(inputs)[:, 1] if len(valid) else []
+    probability = model.predict_proba(inputs)[:, 1] if len(valid) else np.empty(0)
     scored = valid.assign(
         probability=probability,
         disrupted=probability >= threshold,
