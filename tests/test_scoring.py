@@ -290,6 +290,21 @@ def test_predict_command_scores_a_file_and_quarantines_bad_rows(
     assert pipeline_repo.run("git", "status", "--porcelain").stdout == ""
 
 
+def test_predict_returns_the_users_own_csv_columns_as_written(pipeline_repo, flights, tmp_path):
+    frame = broken(flights.head(4), 3, {"carrier": "U"}).assign(
+        booking_id=["007", "0042", "NA", ""], note=["1e3", "TRUE", "", " x "]
+    )
+    source, target = tmp_path / "flights.csv", tmp_path / "scored.csv"
+    frame.to_csv(source, index=False)
+    result = predict_cli(pipeline_repo, source, target, "--max-rejected-share", "0.25")
+    assert result.returncode == 0, result.stderr
+    as_text = {"dtype": str, "keep_default_na": False}
+    scored = pd.read_csv(target, **as_text)
+    rejected = pd.read_csv(tmp_path / "scored.quarantine.csv", **as_text)
+    assert scored[["booking_id", "note"]].values.tolist() == [["007", "1e3"], ["0042", "TRUE"], ["NA", ""]]
+    assert rejected[["booking_id", "note"]].values.tolist() == [["", " x "]]
+
+
 def test_predict_leaves_no_stale_quarantine_and_ignores_the_files_index(pipeline_repo, flights, tmp_path):
     """A clean file scored to the same output empties the earlier quarantine; a Parquet file's own index
     (strings, duplicates) does not matter, rows are told apart by position."""

@@ -8,11 +8,12 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from flights import paths
 from flights.modeling import TRUSTED_TYPES
-from flights.scoring import TooManyRejected, check_params, score_flights
+from flights.scoring import REQUEST_COLUMNS, TooManyRejected, check_params, score_flights
 from flights.stages import project_params
 from mlkit.config import ParamError
 from mlkit.io import read_json, read_parquet, write_csv, write_parquet
@@ -26,7 +27,12 @@ def read_flights(path: Path) -> pd.DataFrame:
         if not path.exists():
             raise DataError(f"input file {path} does not exist")
         return read_parquet(path).reset_index(drop=True)  # rows are told apart by position, as in a CSV
-    return read_csv(path, "input flights", na_values=["NA"])
+    # as written, so that the user's own columns (an id such as 007, an "NA") come back unchanged; the
+    # request fields are typed by the input rules, where a blank or NA is a missing value
+    flights = read_csv(path, "input flights", dtype=str, keep_default_na=False)
+    fields = flights.columns.intersection(REQUEST_COLUMNS)
+    flights[fields] = flights[fields].replace(["", "NA"], np.nan)
+    return flights
 
 
 def write_flights(frame: pd.DataFrame, path: Path) -> None:
