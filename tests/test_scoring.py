@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from conftest import Repo
 from flights.features import model_inputs
-from flights.modeling import expected_weather
+from flights.modeling import expected_weather, known_categories
 from flights.predict import check_paths, read_flights
 from flights.requests import Flight
 from flights.scoring import REQUEST_COLUMNS, batch_month, check_params, score_flights
@@ -87,6 +87,7 @@ def test_a_clean_batch_is_scored_whole_with_the_pipeline(flights, model, thresho
         "rows": ROWS, "scored": ROWS, "rejected": 0, "rejected_share": 0.0, "threshold": threshold,
         "model_version": VERSION, "mean_probability": None, "flagged_share": None,
         "missing_weather": int(flights[expected_weather(model)].isna().any(axis=1).sum()),
+        "unseen_dest": int((~flights["dest"].isin(known_categories(model)["dest"])).sum()),
     }  # fmt: skip
 
 
@@ -109,6 +110,15 @@ BAD_ROWS = {
     "weather-out-of-range": ({"temp": 500.0}, "temp", "in_range"),
     "flight-zero": ({"flight": 0}, "flight", "in_range"),
 }
+
+
+def test_a_destination_the_model_never_saw_is_scored_and_flagged(flights, model, threshold):
+    frame = broken(flights, 7, {"dest": "IAX"})  # a typo of IAH, or a new route
+    scored, rejected, summary = score(frame, model, threshold)
+    assert len(rejected) == 0 and len(scored) == ROWS
+    known = set(known_categories(model)["dest"])
+    assert scored["unseen_dest"].tolist() == [dest not in known for dest in frame["dest"]]
+    assert scored.loc[7, "unseen_dest"] and summary["unseen_dest"] == scored["unseen_dest"].sum() >= 1
 
 
 @pytest.mark.parametrize("change, column, rule", BAD_ROWS.values(), ids=BAD_ROWS.keys())
@@ -280,7 +290,9 @@ def test_predict_command_scores_a_file_and_quarantines_bad_rows(
     expected = model.predict_proba(frame.drop(index=[4, 9])[model_inputs(weather=True)])[:, 1]
     assert np.allclose(scored["probability"], expected, rtol=1e-5, atol=0)  # CSV keeps 6 digits
     # the input's columns in their order (its own `disrupted` label now holds the prediction), then the new
-    assert list(scored.columns) == [*frame.columns, "probability", "missing_weather", "model_version"]
+    assert list(scored.columns) == [
+        *frame.columns, "probability", "missing_weather", "unseen_dest", "model_version"
+    ]  # fmt: skip
     assert scored["booking_id"].tolist() == frame.drop(index=[4, 9])["booking_id"].tolist()
     quarantine = read(tmp_path / f"scored.quarantine{suffix}")
     assert quarantine["booking_id"].tolist() == ["b4", "b9"]

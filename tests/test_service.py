@@ -198,6 +198,17 @@ def test_the_answer_names_the_expected_weather_a_flight_lacks(client):
     assert [p["missing_weather"] for p in response.json()["predictions"]] == [[], ["humid"], ["visib"]]
 
 
+def test_a_destination_the_model_never_saw_is_scored_and_flagged(client):
+    known = client.get("/model").json()["known_categories"]
+    assert FLIGHT["dest"] in known["dest"] and "IAX" not in known["dest"]
+    assert set(known) == {"carrier", "origin", "dest"}
+    response = predict(client, FLIGHT, FLIGHT | {"dest": "IAX"})  # a typo of IAH, or a new route
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    assert [p["unseen_dest"] for p in answers] == [False, True]
+    assert answers[0]["probability"] != answers[1]["probability"]
+
+
 # --- bad inputs: a 4xx naming the field, never a 500 -----------------------------------------------
 
 BAD_FLIGHTS = {

@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     write_flights(with_own_columns(flights, rejected), quarantine)
     print(
         f"scored {summary['scored']} flights with model {version}; rejected {summary['rejected']}; "
-        f"{summary['missing_weather']} lack weather fields the model expects (column missing_weather)"
+        f"{summary['missing_weather']} lack weather fields the model expects (column missing_weather); "
+        f"{summary['unseen_dest']} go to a destination the model never saw (column unseen_dest)"
     )
     return 0
 

@@ -126,8 +126,9 @@ def delivery_sections(score: dict, drift: dict) -> list[Section]:
         "The most recent month stands in for tomorrow's schedule: each flight gets a probability and a "
         "yes/no flag, and rows that break the input rules are quarantined with their reason."
     )
-    batch.add_mapping({key: score[key] for key in ("rows", "scored", "rejected", "mean_probability",
-                                                     "flagged_share", "model_version")})  # fmt: skip
+    batch.add_mapping({key: score[key] for key in ("rows", "scored", "rejected", "missing_weather",
+                                                     "unseen_dest", "mean_probability", "flagged_share",
+                                                     "model_version")})  # fmt: skip
     monitor = Section("Drift against the training data")
     monitor.add_text(
         f"Population stability index per model feature (flagged: {', '.join(drift['flagged']) or 'none'}). "

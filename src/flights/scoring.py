@@ -78,6 +78,7 @@ def score_flights(
         probability=probability,
         disrupted=probability >= threshold,
         missing_weather=missing_fields(valid, expected_weather(model)),
+        unseen_dest=~valid["dest"].isin(categories["dest"]),
         model_version=version,
     )
     summary = {
@@ -88,6 +89,7 @@ def score_flights(
         "mean_probability": float(scored["probability"].mean()) if len(scored) else float("nan"),
         "flagged_share": float(scored["disrupted"].mean()) if len(scored) else float("nan"),
         "missing_weather": int((scored["missing_weather"] != "").sum()),
+        "unseen_dest": int(scored["unseen_dest"].sum()),
         "threshold": threshold,
         "model_version": version,
     }

@@ -52,6 +52,10 @@ class Prediction(BaseModel):
         description="weather fields the model expects (GET /model) that this flight lacks: its probability "
         "is then less reliable"
     )
+    unseen_dest: bool = Field(
+        description="a destination the model never saw in training (GET /model lists those it knows): a new "
+        "route or a typo; the model then knows nothing of where the flight goes"
+    )
 
 
 class PredictResponse(BaseModel):
@@ -93,8 +97,9 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         "threshold": threshold,
         "max_flights": max_flights,
         "expected_weather": expected,
+        "known_categories": known_categories(model),
     }
-    known = {column: set(values) for column, values in known_categories(model).items()}
+    known = {column: set(values) for column, values in info["known_categories"].items()}
 
     app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
@@ -139,6 +144,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
                     probability=float(p),
                     disrupted=bool(p >= threshold),
                     missing_weather=[column for column in expected if flight[column] is None],
+                    unseen_dest=flight["dest"] not in known["dest"],
                 )
                 for p, flight in zip(probabilities, flights, strict=True)
             ],
