@@ -21,7 +21,7 @@ from flights.stages import monitor as monitor_stage
 from flights.stages import score as score_stage
 from flights.stages import split as split_stage
 from flights.stages import train as train_stage
-from mlkit.config import ParamError, check_shape
+from mlkit.config import ParamError, check_shape, parse_params
 from mlkit.split import split_account, split_by_period
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -232,6 +232,14 @@ def test_an_unknown_key_stops_a_stage_with_exit_1(params, tmp_path):
     assert result.returncode == 1
     assert "train.hgb has unknown keys ['max_iters']" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_params_are_read_as_dvc_reads_them():
+    """YAML 1.2, as DVC's ruamel reads it (`dvc params diff` showed 0.001 where PyYAML made a string)."""
+    params = parse_params("train:\n  hgb:\n    learning_rate: 1e-3\n    max_iter: 200\n", "params.yaml")
+    assert params == {"train": {"hgb": {"learning_rate": 0.001, "max_iter": 200}}}
+    with pytest.raises(ParamError, match=r"params\.yaml is not valid YAML(.|\n)*duplicate key"):
+        parse_params("train:\n  model: hgb\n  model: logreg\n", "params.yaml")
 
 
 def test_malformed_params_yaml_is_named_with_its_line_and_exit_1(tmp_path):

@@ -5,7 +5,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML, YAMLError
 
 from mlkit.errors import ParamError
 
@@ -13,15 +13,16 @@ PARAMS_FILE = Path("params.yaml")
 
 
 def load_params(path: Path = PARAMS_FILE) -> dict[str, Any]:
-    """All parameters, as DVC reads them."""
+    """All parameters, as DVC reads them: YAML 1.2 with ruamel, so 1e-3 is a number, not the string
+    that a YAML 1.1 reader (PyYAML) makes of it."""
     return parse_params(Path(path).read_text(), str(path))
 
 
 def parse_params(text: str, source: str) -> dict[str, Any]:
     """The parameters in `text` (a params.yaml from `source`, such as another revision)."""
     try:
-        params = yaml.safe_load(text)
-    except yaml.YAMLError as error:  # the line and column of the mistake, not a parser traceback
+        params = YAML(typ="safe").load(text)
+    except YAMLError as error:  # the line and column of the mistake, not a parser traceback
         raise ParamError(f"{source} is not valid YAML: {error}") from None
     if not isinstance(params, dict):
         raise ParamError(f"{source}: expected a mapping of sections, got {type(params).__name__}")
