@@ -74,6 +74,17 @@ def test_a_sweep_runs_with_two_workers_and_ranks_on_the_validation_month(pipelin
     assert "Running" not in status and "Queued" not in status, status
 
 
+def test_a_failed_experiment_is_reported_with_its_stages_message(pipeline_repo, tmp_path):
+    """A value only its stage can judge (month 13 for the split) is queued; the sweep says why it failed
+    instead of leaving it to `dvc queue logs`."""
+    repo = clone_repo(pipeline_repo, tmp_path)
+    result = run_sweep(repo, tmp_path, [{"split.valid_months": [[13]]}], timeout_minutes=10)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "0 finished, 1 failed" in result.stdout
+    message = "error: params.yaml: split.valid_months = [13] is invalid"
+    assert message in result.stdout and message in (repo.path / "reports/sweep/sweep.md").read_text()
+
+
 def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_path):
     repo = clone_repo(pipeline_repo, tmp_path)
     result = run_sweep(repo, tmp_path, [{"train.hgb.max_iter": [11, 31]}], timeout_minutes=0.05)

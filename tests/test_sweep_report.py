@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from conftest import PROJECT
-from flights.sweep import SWEEP_FILE, comparison, main, read_spec, swept_parameters
+from flights.paths import SWEEP_SPEC
+from flights.sweep import comparison, main, read_spec, swept_parameters, with_settings
 from mlkit.config import ParamError
 from mlkit.experiments import expand, experiment_name
 from mlkit.plots import metric_by_parameter
@@ -31,6 +32,18 @@ def results(runs: list[dict]) -> tuple[list, dict]:
         found.append((name, {}, {"metrics/evaluate.json": evaluate}))
         settings[name] = run
     return found, settings
+
+
+@pytest.mark.parametrize(
+    ("settings", "name"),
+    [
+        ({"train.model": "hgb", "train.hgb.learning_rate": 0.05}, "model-hgb_learning_rate-0.05"),
+        ({"split.fit_months": [4, 5, 6]}, "fit_months-4-5-6"),  # no brackets, commas or spaces in a ref
+        ({"features.weather": False}, "weather-false"),
+    ],
+)
+def test_experiment_names_are_readable_git_refs(settings, name):
+    assert experiment_name(settings) == name
 
 
 def test_comparison_ranks_on_validation_and_keeps_a_column_per_parameter():
@@ -68,13 +81,13 @@ GOOD = {"workers": 2, "timeout_minutes": 40, "rank_by": "roc_auc", "grid": [{"tr
 
 def test_the_committed_spec_passes(monkeypatch):
     monkeypatch.chdir(PROJECT)
-    assert read_spec(SWEEP_FILE)["rank_by"] == "roc_auc"
+    assert read_spec(SWEEP_SPEC)["rank_by"] == "roc_auc"
 
 
 @pytest.mark.parametrize(
     ("spec", "named"),
     [
-        (["a list"], "spec.yaml = ['a list'] is invalid: expected a mapping"),
+        (["a list"], "spec.yaml: expected a mapping of sections, got list"),
         ({k: v for k, v in GOOD.items() if k != "rank_by"}, "spec.yaml has missing keys ['rank_by']"),
         (GOOD | {"workers": "two"}, "spec.yaml: workers = 'two' is invalid"),
         (GOOD | {"timeout_minutes": 0}, "spec.yaml: timeout_minutes = 0 is invalid"),
@@ -91,9 +104,19 @@ def test_the_committed_spec_passes(monkeypatch):
             "grid = {'evaluate.seed': 1} is invalid: expected a run named apart from {'train.hgb.seed': 1} "
             "(both are 'seed-1')",
         ),
+        (
+            GOOD | {"grid": [{"train.hgb.max_iter": [50]}, {"train.model": ["hgb", "xgb"]}]},
+            "spec.yaml: the run {'train.model': 'xgb'}: params.yaml: train.model = 'xgb' is invalid",
+        ),
+        (
+            GOOD | {"grid": [{"train.hgb.learning_rate": [0.1, -1e-3]}]},
+            "train.hgb.learning_rate = -0.001 is invalid",  # YAML 1.2, as DVC reads -S values
+        ),
+        (GOOD | {"grid": [{"label.delay_minutes": [15.5]}]}, "label.delay_minutes = 15.5 is invalid"),
     ],
     ids=["list", "no-rank_by", "workers-text", "no-time", "unknown-metric", "grid-mapping", "values-not-list",
-         "typo-in-second-block", "a-section", "two-runs-one-name"],
+         "typo-in-second-block", "a-section", "two-runs-one-name", "unknown-model", "negative-rate",
+         "fractional-minutes"],
 )  # fmt: skip
 def test_a_bad_spec_is_named_and_nothing_is_queued(monkeypatch, tmp_path, capsys, spec, named):
     monkeypatch.chdir(PROJECT)  # the project's params.yaml; main returns before any dvc command
@@ -103,6 +126,13 @@ def test_a_bad_spec_is_named_and_nothing_is_queued(monkeypatch, tmp_path, capsys
         read_spec(path)
     assert main(["--spec", str(path)]) == 2
     assert "error: " in capsys.readouterr().err
+
+
+def test_a_runs_settings_change_a_copy_of_params():
+    params = {"train": {"model": "hgb", "hgb": {"max_iter": 200}}, "features": {"weather": True}}
+    changed = with_settings(params, {"train.hgb.max_iter": 50, "features.weather": False})
+    assert changed == {"train": {"model": "hgb", "hgb": {"max_iter": 50}}, "features": {"weather": False}}
+    assert params["train"]["hgb"]["max_iter"] == 200 and params["features"]["weather"] is True
 
 
 def test_a_missing_spec_file_is_named(tmp_path, capsys):

@@ -43,6 +43,8 @@ REPORT = Path("reports/index.html")
 # file and every output kept in git.
 REPRODUCED = (LOCK, METRICS, PLOTS, MODEL_CARD)
 PR_REPORT = Path("reports/pr-report.md")
+SWEEP_SPEC = Path("sweep.yaml")
+SWEEP_REPORTS = Path("reports/sweep")
 PR_FIGURES = Path("reports/pr")
 
 

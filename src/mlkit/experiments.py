@@ -8,6 +8,7 @@ process costs almost a second of CPU, taken from the workers at every poll.
 import itertools
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -78,9 +79,14 @@ def expand(grid: list[dict[str, list]]) -> list[dict[str, object]]:
 
 
 def experiment_name(settings: dict[str, object]) -> str:
-    """A readable, git-ref-safe name such as `model-hgb_learning_rate-0.05`."""
-    parts = [f"{key.rsplit('.', 1)[-1]}-{value}" for key, value in settings.items()]
-    return "_".join(parts).replace("/", "-").lower()
+    """A readable, git-ref-safe name such as `model-hgb_learning_rate-0.05` (a list of months [4, 5]
+    gives `months-4-5`: brackets, commas and spaces are not allowed in a git ref)."""
+    parts = [f"{key.rsplit('.', 1)[-1]}-{_ref_safe(str(value))}" for key, value in settings.items()]
+    return "_".join(parts).lower()
+
+
+def _ref_safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
 
 
 def _dvc(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -128,6 +134,14 @@ def queue(runs: list[dict[str, object]]) -> dict[str, str]:
         _dvc("exp", "run", "--queue", "--name", name, *options)
     new = {task["name"]: task["rev"] for task in _tasks() if task["rev"] not in before}
     return {name: new[name] for name in names}
+
+
+def failure_reason(name: str, lines: int = 3) -> str:
+    """Why a queued experiment failed: the error lines of its `dvc queue logs` (the stage's own message
+    first, then DVC's), which the sweep would otherwise leave for the user to dig out."""
+    log = _dvc("queue", "logs", name, check=False).stdout.splitlines()
+    errors = [line.strip() for line in log if line.lstrip().lower().startswith("error")]
+    return " | ".join(errors[-lines:]) or "no error line in `dvc queue logs " + name + "`"
 
 
 def live_workers() -> int:
