@@ -24,6 +24,7 @@ from mlkit import pr_report as pr
 from mlkit import verify
 from mlkit.config import ParamError
 from mlkit.metrics import METRICS
+from mlkit.verify import CLEAN_REPRO
 
 PNG = b"\x89PNG\r\n\x1a\n"
 REPORT = paths.PR_REPORT
@@ -123,6 +124,10 @@ def test_reproducibility_gate() -> None:
     changed = pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, False, "diff"))
     assert not changed.passed and "changed the committed dvc.lock" in changed.detail
     assert not pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", False, True)).passed
+    clean = pr.reproducibility_gate(pr.ReproCheck(" ".join(CLEAN_REPRO), "dvc.lock", True, True))
+    assert clean.passed and "not a clean run" not in clean.detail
+    reused = pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, True))
+    assert reused.passed and "not a clean run" in reused.detail  # --reuse: said, not hidden
 
 
 def test_a_failing_git_is_not_read_as_nothing_changed(tmp_path: Path, monkeypatch) -> None:
@@ -444,7 +449,8 @@ def test_param_change_exit_code_matches_the_gates(changed: Report) -> None:
     assert ("**Result: FAIL**" in changed.markdown) == expect_fail
     for metric in regressed:
         assert f"pr-report: FAIL: regression vs base: {metric}:" in changed.result.stderr
-    assert f"`git diff --exit-code HEAD -- {COMPARED}` and no new file there: identical." in changed.markdown
+    said = f"`git diff --exit-code HEAD -- {COMPARED}` and no new file there: identical (not a clean run: "
+    assert said in changed.markdown  # made with --reuse, and the report says so
     assert_plots(changed)
 
 

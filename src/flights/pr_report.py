@@ -9,6 +9,7 @@ them. In a shallow clone, fetch the base first, e.g.
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 from flights import paths
@@ -69,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return report(base_rev, base_commit, clean=not args.reuse)
     except Exception as error:  # a broken input, not a failed gate: exit 2, as for a bad base
-        print(f"pr-report: {type(error).__name__}: {error}", file=sys.stderr)
+        where = traceback.extract_tb(error.__traceback__)[-1]  # so that a bug of ours is found too
+        print(
+            f"pr-report: {type(error).__name__}: {error} ({where.filename}:{where.lineno})", file=sys.stderr
+        )
         return 2
 
 

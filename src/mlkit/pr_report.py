@@ -240,6 +240,10 @@ def lift_gates(
     return gates
 
 
+# said of a pass without a clean run: stages up to date or in the run-cache were not re-run
+TRUSTED_WORKSPACE = " (not a clean run: it trusts a workspace that a clean run made, such as `make verify`'s)"
+
+
 @dataclass(frozen=True)
 class ReproCheck:
     """Did the pipeline run (`command`), and did it leave the `compared` files exactly as committed?"""
@@ -250,6 +254,11 @@ class ReproCheck:
     identical: bool
     detail: str = ""
 
+    @property
+    def caveat(self) -> str:
+        """What a pass does not prove when the run was not a clean one (`--reuse`)."""
+        return "" if self.command == " ".join(CLEAN_REPRO) else TRUSTED_WORKSPACE
+
 
 def reproducibility_gate(check: ReproCheck) -> Gate:
     if not check.ran:
@@ -259,7 +268,10 @@ def reproducibility_gate(check: ReproCheck) -> Gate:
             REPRO_GATE, check.compared, False, f"{check.command} changed the committed {check.compared}"
         )
     return Gate(
-        REPRO_GATE, check.compared, True, f"{check.command} left the committed {check.compared} unchanged"
+        REPRO_GATE,
+        check.compared,
+        True,
+        f"{check.command} left the committed {check.compared} unchanged{check.caveat}",
     )
 
 
@@ -399,7 +411,7 @@ def render_report(
         outcome = "**not checked: dvc repro failed**"
     parts.append(
         f"`{repro.command}`, then `git diff --exit-code HEAD -- {repro.compared}` and no new file there: "
-        f"{outcome}.\n"
+        f"{outcome}{repro.caveat}.\n"
     )
     if repro.detail:
         parts.append("```\n" + repro.detail.rstrip("\n") + "\n```\n")
