@@ -373,6 +373,15 @@ def test_predict_command_refuses_unknown_formats_and_overwriting_its_input(tmp_p
     assert source.read_text() == "carrier,flight\nUA,1\n"
 
 
+def test_predict_command_names_a_semicolon_separated_file(pipeline_repo, flights, tmp_path):
+    source = tmp_path / "flights.csv"
+    flights.head(3).to_csv(source, index=False, sep=";")
+    result = predict_cli(pipeline_repo, source, tmp_path / "scored.csv")
+    assert result.returncode == 1
+    assert "separated by commas, not semicolons" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "scored.csv").exists()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_predict_command_fails_clearly_for_a_missing_file(pipeline_repo, tmp_path, suffix):
     source, target = tmp_path / f"absent{suffix}", tmp_path / f"scored{suffix}"
@@ -414,7 +423,7 @@ def test_score_stage_output_carries_the_locked_model_version(pipeline_repo):
     assert scored["probability"].between(0, 1).all()
 
 
-@pytest.mark.parametrize("choice", [True, 0, 13.5, "last"])
+@pytest.mark.parametrize("choice", [True, 0, 13, 13.5, "last"])
 def test_score_month_must_be_latest_or_a_month(choice):
     with pytest.raises(ParamError, match=re.escape(f"score.month = {choice!r} is invalid")):
         check_params({"month": choice, "max_rejected_share": 0.01})

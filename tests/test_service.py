@@ -213,6 +213,9 @@ def test_a_destination_the_model_never_saw_is_scored_and_flagged(client):
 
 BAD_FLIGHTS = {
     "wrong-type": ({"flight": "abc"}, "flight"),
+    "number-as-text": ({"month": "12"}, "month"),  # JSON has numbers; a string is a client's mistake
+    "weather-as-text": ({"temp": "35.1"}, "temp"),
+    "whole-number-as-float": ({"flight": 1545.5}, "flight"),
     "carrier-not-a-code": ({"carrier": "U"}, "carrier"),
     "unknown-carrier": ({"carrier": "ZZ"}, "carrier"),
     "origin-not-trained": ({"origin": "BOS"}, "origin"),

@@ -30,6 +30,9 @@ def read_flights(path: Path) -> pd.DataFrame:
     # as written, so that the user's own columns (an id such as 007, an "NA") come back unchanged; the
     # request fields are typed by the input rules, where a blank or NA is a missing value
     flights = read_csv(path, "input flights", dtype=str, keep_default_na=False)
+    if len(flights.columns) == 1 and ";" in flights.columns[0]:  # else: "lacks the required columns" x9
+        raise DataError(f"input file {path} has one column, {flights.columns[0][:40]!r}...: a CSV here is "
+                        "separated by commas, not semicolons")  # fmt: skip
     fields = flights.columns.intersection(REQUEST_COLUMNS)
     flights[fields] = flights[fields].replace(["", "NA"], np.nan)
     return flights

@@ -1,7 +1,9 @@
 """The request form of a flight: the raw tables' field names, with one set of rules for HTTP and batch.
 
-Each rule is written once, in FIELDS; `flight_model` turns them into a pydantic model (HTTP) and
-`batch_schema` into a pandera schema (files), so both reject the same inputs.
+Each field's rule (type, range, pattern) is written once, in FIELDS; `flight_model` turns them into a
+pydantic model (HTTP) and `batch_schema` into a pandera schema (files). The rules across fields (hh:mm
+minutes below 60, a real date, codes the model knows) are written for each; a test sends the same bad
+values both ways and expects both refused.
 """
 
 from dataclasses import dataclass
@@ -66,7 +68,7 @@ def _annotation(rule: FieldRule) -> Any:
 
 
 class _FlightChecks(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
+    model_config = ConfigDict(extra="forbid", strict=True)  # "12" is not a month: JSON has numbers
 
     @field_validator("*", mode="before")
     @classmethod

@@ -16,7 +16,8 @@ REQUEST_COLUMNS = [rule.name for rule in FIELDS]
 def check_params(settings: dict) -> None:
     """The `score` section, before any data is read (the stage's and `make predict`'s)."""
     month = settings["month"]
-    require(month == "latest" or is_whole(month, 1), "score.month", month, '"latest" or a month 1-12')
+    a_month = is_whole(month, 1) and month <= 12
+    require(month == "latest" or a_month, "score.month", month, '"latest" or a month 1-12')
     require_fraction("score.max_rejected_share", settings["max_rejected_share"], allow_zero=True)
 
 
