@@ -172,15 +172,16 @@ def test_report_is_self_contained(pipeline_repo):
         assert f"data:image/png;base64,{base64.b64encode(png.read_bytes()).decode()}" in page
 
 
-def test_dvc_plots_draws_each_table_once_and_rate_bars_from_zero(pipeline_repo):
+def test_dvc_plots_draws_each_table_once_and_bars_from_zero(pipeline_repo):
     """A table named both by a stage and by the top-level `plots:` would be drawn twice ("dvc.yaml::...");
     DVC's own bar template does not start at zero, which makes a 0.11 rate look a fraction of 0.13."""
     shown = json.loads(pipeline_repo.dvc("plots", "show", "--json").stdout)["data"]
     assert not [name for name in shown if name.startswith("dvc.yaml::")]
     explored = [name for name in shown if name.startswith("plots/explore/")]
     assert len(explored) == len(list((pipeline_repo.path / "plots/explore").glob("*.csv")))
-    for name in explored:
+    for name in [*explored, "plots/evaluate/importance.csv"]:
         assert shown[name][0]["content"]["encoding"]["x"]["scale"] == {"zero": True}, name
+    assert shown["plots/evaluate/importance.csv"][0]["content"]["encoding"]["y"]["sort"] == "-x"
 
 
 def test_second_repro_runs_nothing(pipeline_repo):
