@@ -212,7 +212,7 @@ def test_mlkit_modules_hold_nothing_from_the_domain(source):
 
 DOMAIN_WORDS = re.compile(r"(?<![a-z])(nycflights(13)?|flights?|carriers?|origins?|weather)(?![a-z])", re.I)
 # Generic meanings of a domain word, recognised by their line: git's default remote is `origin`.
-GENERIC = {"origin": re.compile(r"\bremote\b|\bgit\b|\bfetch\b")}
+GENERIC = {"origin": re.compile(r"\bremote\b|\bgit\b|\bfetch\b")}  # git's `origin` remote: not the domain
 
 
 def domain_words(source: Path) -> tuple[list[str], list[str]]:
@@ -236,8 +236,9 @@ def domain_words(source: Path) -> tuple[list[str], list[str]]:
         if not words:
             continue
         where = f"{source.name}:{token.start[0]}: {', '.join(words)}"
-        generic = all(w.lower() in GENERIC and GENERIC[w.lower()].search(token.line) for w in words)
-        is_prose = generic or token.type == tokenize.COMMENT or token.start[0] in docstring_lines
+        if all(w.lower() in GENERIC and GENERIC[w.lower()].search(token.line) for w in words):
+            continue
+        is_prose = token.type == tokenize.COMMENT or token.start[0] in docstring_lines
         (prose if is_prose else code).append(where)
     return code, prose
 

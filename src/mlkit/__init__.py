@@ -1,4 +1,4 @@
 """Domain-agnostic components of a reproducible DVC pipeline.
 
-Nothing in this package knows about flights: the next pipeline starts from it.
+Nothing in this package knows the domain of the pipeline that uses it: the next pipeline starts from it.
 """
