@@ -101,7 +101,7 @@ def prepare(tables: dict[str, pd.DataFrame], label_params: dict) -> tuple[pd.Dat
         "label_rate_completed_only": float(
             (flights.loc[status == "completed", "arr_delay"] >= label_params["delay_minutes"]).mean()
         ),
-        "weather_values_blanked": {"wind_speed_above_100_mph": blanked},
+        "weather_values_blanked": {f"wind_speed_above_{MAX_WIND_SPEED_MPH}_mph": blanked},
         "rows_without": {
             "weather_temp": int(table["temp"].isna().sum()),
             "plane": int(table["plane_seats"].isna().sum()),

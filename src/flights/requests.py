@@ -15,7 +15,7 @@ import pandera.pandas as pa
 from pandera import Check
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from flights.cleaning import WEATHER_COLUMNS
+from flights.cleaning import MAX_WIND_SPEED_MPH, MONTHS, WEATHER_COLUMNS
 from mlkit.validation import full_match
 
 
@@ -37,14 +37,15 @@ SCHEDULE_FIELDS = [
     FieldRule("origin", str, pattern=r"^[A-Z]{3}$", description="origin airport (EWR, JFK or LGA)"),
     FieldRule("dest", str, pattern=r"^[A-Z]{3}$", description="destination airport FAA code"),
     FieldRule("year", int, ge=2000, le=2100),
-    FieldRule("month", int, ge=1, le=12),
+    FieldRule("month", int, ge=min(MONTHS), le=max(MONTHS)),
     FieldRule("day", int, ge=1, le=31),
     FieldRule("sched_dep_time", int, ge=0, le=2359, description=f"scheduled departure, {HHMM}"),
     FieldRule("sched_arr_time", int, ge=0, le=2359, description=f"scheduled arrival at dest, {HHMM}"),
 ]
 WEATHER_RANGES = {
     "temp": (-60, 130, "°F"), "dewp": (-80, 100, "°F"), "humid": (0, 100, "%"),
-    "wind_dir": (0, 360, "degrees"), "wind_speed": (0, 100, "mph"), "wind_gust": (0, 150, "mph"),
+    "wind_dir": (0, 360, "degrees"), "wind_speed": (0, MAX_WIND_SPEED_MPH, "mph"),
+    "wind_gust": (0, 150, "mph"),
     "precip": (0, 10, "inches"), "pressure": (850, 1100, "millibars"), "visib": (0, 10, "miles"),
 }  # fmt: skip
 WEATHER_FIELDS = [

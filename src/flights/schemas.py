@@ -8,12 +8,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check
 
+from flights.cleaning import MAX_WIND_SPEED_MPH, MONTHS
 from mlkit.validation import full_match
 
 UTC = pd.DatetimeTZDtype("ns", "UTC")
 CODE2 = full_match(r"^[A-Z0-9]{2}$")
 CODE3 = full_match(r"^[A-Z0-9]{3}$")
-MONTHS = Check.in_range(1, 12)
+MONTH = Check.in_range(min(MONTHS), max(MONTHS))
 
 
 def _hhmm(nullable: bool = False, allow_2400: bool = False) -> pa.Column:
@@ -34,7 +35,7 @@ HARD = {
     "flights": pa.DataFrameSchema(
         {
             "year": _col("int64", Check.in_range(1900, 2100)),
-            "month": _col("int64", MONTHS),
+            "month": _col("int64", MONTH),
             "day": _col("int64", Check.in_range(1, 31)),
             "dep_time": _hhmm(nullable=True, allow_2400=True),
             "sched_dep_time": _hhmm(),
@@ -62,7 +63,7 @@ HARD = {
         {
             "origin": _col(str, CODE3),
             "year": _col("int64", Check.in_range(1900, 2100)),
-            "month": _col("int64", MONTHS),
+            "month": _col("int64", MONTH),
             "day": _col("int64", Check.in_range(1, 31)),
             "hour": _col("int64", Check.in_range(0, 23)),
             "temp": _col("float64", Check.in_range(-60, 130), nullable=True),
@@ -139,7 +140,12 @@ SOFT = {
         ],
     ),
     "weather": pa.DataFrameSchema(
-        {"wind_speed": pa.Column(checks=Check.le(100, name="wind_speed_at_most_100_mph"), nullable=True)}
+        {
+            "wind_speed": pa.Column(
+                checks=Check.le(MAX_WIND_SPEED_MPH, name=f"wind_speed_at_most_{MAX_WIND_SPEED_MPH}_mph"),
+                nullable=True,
+            )
+        }
     ),
     "planes": pa.DataFrameSchema({"year": pa.Column(nullable=False)}),
 }

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from flights.cleaning import MONTHS
 from flights.features import model_inputs
 from flights.modeling import expected_weather, known_categories
 from flights.requests import FIELDS, as_request_types, batch_schema
@@ -16,7 +17,7 @@ REQUEST_COLUMNS = [rule.name for rule in FIELDS]
 def check_params(settings: dict) -> None:
     """The `score` section, before any data is read (the stage's and `make predict`'s)."""
     month = settings["month"]
-    a_month = is_whole(month, 1) and month <= 12
+    a_month = is_whole(month, 1) and month in MONTHS
     require(month == "latest" or a_month, "score.month", month, '"latest" or a month 1-12')
     require_fraction("score.max_rejected_share", settings["max_rejected_share"], allow_zero=True)
 
