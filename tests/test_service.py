@@ -435,6 +435,11 @@ def test_create_app_refuses_a_model_that_dvc_lock_does_not_record(service_copy, 
         create_app(Path())
 
 
+def test_create_app_refuses_a_limit_of_zero_flights(service_copy):
+    with pytest.raises(ParamError, match=r"serve.max_flights = 0 is invalid"):
+        create_app(service_copy, max_flights=0)
+
+
 def test_create_app_names_a_missing_params_section(service_copy, monkeypatch):
     monkeypatch.chdir(service_copy)
     params = yaml.safe_load((service_copy / "params.yaml").read_text())

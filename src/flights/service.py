@@ -83,7 +83,8 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
     scorer = scorer_for(model)
     params = project_params(root / paths.PARAMS)
-    max_flights = max_flights or params["serve"]["max_flights"]
+    if max_flights is None:  # 0 is a value to refuse, not "unset"
+        max_flights = params["serve"]["max_flights"]
     require_whole("serve.max_flights", max_flights, 1)
     request_model = flights_request(max_flights)
     threshold = read_json(root / paths.TRAIN_METRICS)["threshold"]
