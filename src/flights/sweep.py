@@ -20,14 +20,19 @@ from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
 from mlkit.plots import metric_by_parameter
 
+
 # The checks that need no data, by the params section a run sets: a bad value (train.model: xgb) is
 # refused before anything is queued. The other sections are checked by their stage when it runs, and a
 # failed experiment's message is printed with the sweep's summary.
+def _check_model(params: dict) -> None:
+    modeling.check_params(params["train"], params["features"])  # train reads both sections
+
+
 VALUE_CHECKS: dict[str, Callable[[dict], None]] = {
     "data": lambda params: ingest.check_params(params["data"]),
     "label": lambda params: check_label_params(params["label"]),
-    "train": lambda params: modeling.check_params(params["train"], params["features"]),
-    "features": lambda params: modeling.check_params(params["train"], params["features"]),
+    "train": _check_model,
+    "features": _check_model,
     "score": lambda params: scoring.check_params(params["score"]),
 }
 
@@ -84,9 +89,10 @@ def check_values(runs: list[dict[str, object]], params: dict, source: str) -> No
     """Every run's values through the checks of the sections it sets (VALUE_CHECKS)."""
     for run in runs:
         changed = with_settings(params, run)
-        for section in sorted({dotted.split(".")[0] for dotted in run} & VALUE_CHECKS.keys()):
+        sections = sorted({dotted.split(".")[0] for dotted in run} & VALUE_CHECKS.keys())
+        for check in dict.fromkeys(VALUE_CHECKS[section] for section in sections):  # train+features: once
             try:
-                VALUE_CHECKS[section](changed)
+                check(changed)
             except ParamError as error:
                 raise ParamError(f"{source}: the run {run}: {error}") from None
 
