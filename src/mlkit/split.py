@@ -48,9 +48,7 @@ def split_account(frame: pd.DataFrame, period: str, parts: dict[str, list]) -> d
         "rows_in": len(frame),
         "rows_out": len(frame) - int(outside.sum()),
         "rows_outside_parts": int(outside.sum()),
-        "outside_parts": [
-            [value.item() if hasattr(value, "item") else value, int(rows)] for value, rows in outside.items()
-        ],
+        "outside_parts": [[value, int(rows)] for value, rows in outside.items()],  # write_json casts numpy
     }
 
 
