@@ -21,7 +21,7 @@ from flights.stages import monitor as monitor_stage
 from flights.stages import score as score_stage
 from flights.stages import split as split_stage
 from flights.stages import train as train_stage
-from mlkit.config import ParamError, check_shape, parse_params
+from mlkit.config import ParamError, check_shape, parent_of, parse_params
 from mlkit.split import split_account, split_by_period
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -253,6 +253,17 @@ def test_malformed_params_yaml_is_named_with_its_line_and_exit_1(tmp_path):
 # The temporal split.
 
 MONTHS = pd.DataFrame({"month": [1, 1, 2, 3, 3, 3], "value": range(6)})
+
+
+def test_a_dotted_name_finds_the_mapping_that_holds_its_last_part():
+    """The one walker of `train.hgb.max_iter` names: the sweep's grid check, its settings and the PR
+    report's rows all go through it."""
+    params = {"train": {"model": "hgb", "hgb": {"max_iter": 100}}}
+    assert parent_of(params, "train.hgb.max_iter") == ({"max_iter": 100}, "max_iter")
+    assert parent_of(params, "train") == (params, "train")
+    assert parent_of(params, "train.hgb.missing") == ({"max_iter": 100}, "missing")
+    assert parent_of(params, "train.lr.C") == (None, "C")
+    assert parent_of(params, "train.model.x") == (None, "x")  # train.model is a value, not a section
 
 
 def test_split_by_period_returns_the_named_parts():

@@ -14,7 +14,15 @@ import pandas as pd
 from flights import ingest, modeling, paths, scoring
 from flights.cleaning import check_label_params
 from flights.stages import project_params
-from mlkit.config import ParamError, check_shape, is_positive, is_whole, parse_params, require
+from mlkit.config import (
+    ParamError,
+    check_shape,
+    is_positive,
+    is_whole,
+    parent_of,
+    parse_params,
+    require,
+)
 from mlkit.experiments import check_grid, expand, experiments, failure_reason, queue, run_queue
 from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
@@ -74,14 +82,12 @@ SPEC_SHAPE = dict.fromkeys(["workers", "timeout_minutes", "rank_by", "grid"])
 
 
 def with_settings(params: dict, settings: dict[str, object]) -> dict:
-    """A copy of `params` with one run's dotted settings (`train.hgb.max_iter: 50`) applied."""
+    """A copy of `params` with one run's dotted settings (`train.hgb.max_iter: 50`) applied; the grid's
+    keys were checked to be parameters of `params` (check_grid)."""
     changed = copy.deepcopy(params)
     for dotted, value in settings.items():
-        *sections, name = dotted.split(".")
-        node = changed
-        for section in sections:
-            node = node[section]
-        node[name] = value
+        parent, name = parent_of(changed, dotted)
+        parent[name] = value
     return changed
 
 

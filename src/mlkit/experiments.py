@@ -18,7 +18,7 @@ from typing import Any
 
 from dvc.repo import Repo
 
-from mlkit.config import require
+from mlkit.config import parent_of, require
 from mlkit.runtime import JOBS_VARIABLE
 
 POLL_SECONDS = 2  # a poll costs ~0.1 s of CPU in this process
@@ -36,12 +36,8 @@ class SweepOutcome:
 
 def _is_parameter(params: Mapping[str, Any], dotted: str) -> bool:
     """`dotted` (such as `train.hgb.max_iter`) names one value of `params`, not a section."""
-    node: Any = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False
-        node = node[part]
-    return not isinstance(node, Mapping)
+    parent, name = parent_of(params, dotted)
+    return parent is not None and name in parent and not isinstance(parent[name], Mapping)
 
 
 def check_grid(grid: Any, params: Mapping[str, Any], source: str) -> None:

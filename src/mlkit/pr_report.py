@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from mlkit.config import require, require_positive
+from mlkit.config import parent_of, require, require_positive
 from mlkit.errors import DataError
 from mlkit.metrics import CURVE_AXES, METRICS, improvement
 from mlkit.verify import CLEAN_REPRO, differences_from_head
@@ -75,12 +75,8 @@ def difference(new: Any, old: Any) -> Number | None:
 
 def lookup(mapping: Mapping[str, Any] | None, dotted: str) -> Any:
     """`mapping["a"]["b"]` for "a.b"; None when any level is missing."""
-    value: Any = mapping
-    for key in dotted.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            return None
-        value = value[key]
-    return value
+    parent, name = parent_of(mapping, dotted)
+    return None if parent is None else parent.get(name)
 
 
 # ---------------------------------------------------------------------------------------- verdicts
@@ -246,18 +242,20 @@ TRUSTED_WORKSPACE = " (not a clean run: it trusts a workspace that a clean run m
 
 @dataclass(frozen=True)
 class ReproCheck:
-    """Did the pipeline run (`command`), and did it leave the `compared` files exactly as committed?"""
+    """Did the pipeline run (`command`), and did it leave the `compared` files exactly as committed?
+    `clean`: every stage re-ran, none restored from the run-cache (not so with `--reuse`)."""
 
     command: str
     compared: str
     ran: bool
     identical: bool
     detail: str = ""
+    clean: bool = True
 
     @property
     def caveat(self) -> str:
-        """What a pass does not prove when the run was not a clean one (`--reuse`)."""
-        return "" if self.command == " ".join(CLEAN_REPRO) else TRUSTED_WORKSPACE
+        """What a pass does not prove when the run was not a clean one."""
+        return "" if self.clean else TRUSTED_WORKSPACE
 
 
 def reproducibility_gate(check: ReproCheck) -> Gate:
@@ -535,4 +533,4 @@ def repro_check(reproduced: Sequence[Path | str], clean: bool = True) -> ReproCh
     command = CLEAN_REPRO if clean else CLEAN_REPRO[:2]
     ran = subprocess.run(command, stdout=sys.stderr, check=False).returncode == 0
     detail = differences_from_head(paths)
-    return ReproCheck(" ".join(command), " ".join(paths), ran, not detail, detail)
+    return ReproCheck(" ".join(command), " ".join(paths), ran, not detail, detail, clean)
