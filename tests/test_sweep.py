@@ -84,6 +84,11 @@ def test_a_failed_experiment_is_reported_with_its_stages_message(pipeline_repo, 
     message = "error: params.yaml: split.valid_months = [13] is invalid"
     assert message in result.stdout and message in (repo.path / "reports/sweep/sweep.md").read_text()
 
+    # run again: the earlier failed task of that name is replaced, not listed beside the new one
+    again = run_sweep(repo, tmp_path, [{"split.valid_months": [[13]]}], timeout_minutes=10)
+    assert "0 finished, 1 failed" in again.stdout and message in again.stdout
+    assert queue_table(repo).count("valid_months-13") == 1, queue_table(repo)
+
 
 def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_path):
     repo = clone_repo(pipeline_repo, tmp_path)

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
         f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
     )
-    summary += "".join(f"\n\n- {name} failed: {failure_reason(name)}" for name in outcome.failed)
+    summary += "".join(f"\n\n- {name} failed: {failure_reason(tasks[name])}" for name in outcome.failed)
     parameters = swept_parameters(runs)
     shown = table.drop(columns=parameters, errors="ignore")  # they are in "settings"
     ranked = shown.to_markdown(index=False) if not table.empty else "no results"

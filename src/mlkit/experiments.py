@@ -117,13 +117,17 @@ def queue(runs: list[dict[str, object]]) -> dict[str, str]:
 
     Tasks are told apart by revision, because the queue keeps ended tasks of earlier sweeps under the
     same names. An experiment of the same name on this commit is replaced: a sweep run again on the
-    same commit gives the same results (restored from the run-cache).
+    same commit gives the same results (restored from the run-cache). So is a failed task of the same
+    name, which `dvc exp show` would list as Failed beside the new run.
     """
     names = [experiment_name(settings) for settings in runs]
     existing = set(_dvc("exp", "list", "--name-only").stdout.split())
     replaced = [name for name in names if name in existing]
     if replaced:
         _dvc("exp", "remove", *replaced)
+    failed = [task["rev"] for task in _tasks() if task["name"] in names and task["status"] == "Failed"]
+    if failed:
+        _dvc("queue", "remove", *failed)
     before = {task["rev"] for task in _tasks()}
     for name, settings in zip(names, runs, strict=True):
         options = [item for key, value in settings.items() for item in ("-S", f"{key}={_value(value)}")]
@@ -132,12 +136,13 @@ def queue(runs: list[dict[str, object]]) -> dict[str, str]:
     return {name: new[name] for name in names}
 
 
-def failure_reason(name: str, lines: int = 3) -> str:
+def failure_reason(rev: str, lines: int = 3) -> str:
     """Why a queued experiment failed: the error lines of its `dvc queue logs` (the stage's own message
-    first, then DVC's), which the sweep would otherwise leave for the user to dig out."""
-    log = _dvc("queue", "logs", name, check=False).stdout.splitlines()
+    first, then DVC's), which the sweep would otherwise leave for the user to dig out. By the task's
+    revision (from `queue`): a name may also match an ended task of an earlier sweep."""
+    log = _dvc("queue", "logs", rev, check=False).stdout.splitlines()
     errors = [line.strip() for line in log if line.lstrip().lower().startswith("error")]
-    return " | ".join(errors[-lines:]) or "no error line in `dvc queue logs " + name + "`"
+    return " | ".join(errors[-lines:]) or f"no error line in `dvc queue logs {rev}`"
 
 
 def live_workers() -> int:
