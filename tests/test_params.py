@@ -183,6 +183,8 @@ def test_missing_keys_and_sections_are_named(params):
         (score_stage, "score", "max_rejected_share", -0.1, "score.max_rejected_share"),
         (monitor_stage, "monitor", "psi_bins", 1, "monitor.psi_bins"),
         (monitor_stage, "monitor", "psi_flag", 0, "monitor.psi_flag"),
+        (monitor_stage, "monitor", "reference_rows", 0, "monitor.reference_rows"),
+        (monitor_stage, "monitor", "seed", -1, "monitor.seed"),
         (split_stage, "split", "test_months", 11, "split.test_months"),
         (split_stage, "split", "valid_months", ["Oct"], "split.valid_months"),
     ],

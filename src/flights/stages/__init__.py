@@ -31,7 +31,7 @@ PARAMS_SHAPE = {
     },
     "evaluate": dict.fromkeys(["slices", "min_slice_rows", "importance_rows", "importance_repeats", "seed"]),
     "score": dict.fromkeys(["month", "max_rejected_share"]),
-    "monitor": dict.fromkeys(["psi_bins", "psi_flag"]),
+    "monitor": dict.fromkeys(["psi_bins", "psi_flag", "reference_rows", "seed"]),
     "serve": dict.fromkeys(["max_flights"]),
     "gates": {"tolerance": ANY, "min_lift": ANY},  # metric names, checked by mlkit.pr_report
 }

@@ -5,21 +5,22 @@ import pandas as pd
 from flights import paths
 from flights.modeling import TRUSTED_TYPES
 from flights.stages import run_stage
-from mlkit.config import require_positive, require_whole
+from mlkit.config import require_positive, require_seed, require_whole
 from mlkit.drift import drift_table
 from mlkit.io import read_parquet, write_json
 from mlkit.persistence import load_model
-
-REFERENCE_ROWS = 50_000  # a fixed sample of the training months keeps the stage fast
 
 
 def main(params: dict) -> None:
     settings = params["monitor"]
     require_whole("monitor.psi_bins", settings["psi_bins"], 2)
     require_positive("monitor.psi_flag", settings["psi_flag"])
+    require_whole("monitor.reference_rows", settings["reference_rows"], 1)
+    require_seed("monitor.seed", settings["seed"])
     model = load_model(paths.MODEL, TRUSTED_TYPES)
     training = pd.concat([read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
-    reference = training.sample(n=min(REFERENCE_ROWS, len(training)), random_state=0)
+    rows = min(settings["reference_rows"], len(training))
+    reference = training.sample(n=rows, random_state=settings["seed"])
     batch = read_parquet(paths.SCORED / "scored.parquet")
     to_features = model.named_steps["schedule"].transform
     features = to_features(reference)  # derived once: for drift, and for the model's scores
