@@ -20,7 +20,7 @@ from flights.features import model_inputs
 from flights.modeling import expected_weather, known_categories
 from flights.predict import check_paths, read_flights
 from flights.requests import Flight
-from flights.scoring import REQUEST_COLUMNS, batch_month, check_params, score_flights
+from flights.scoring import REQUEST_COLUMNS, batch_month, check_params, missing_fields, score_flights
 from mlkit.config import ParamError
 from mlkit.validation import DataError
 
@@ -74,6 +74,16 @@ def broken(frame: pd.DataFrame, row: int, change: dict) -> pd.DataFrame:
 
 def reason_fragments(reason: str) -> list[str]:
     return reason.split("; ")
+
+
+def test_missing_fields_names_each_rows_gaps_in_the_expected_order():
+    frame = pd.DataFrame(
+        {"humid": [50.0, np.nan, np.nan, 40.0], "temp": [30.0, 31.0, np.nan, np.nan]}, index=[7, 3, 5, 1]
+    )
+    missing = missing_fields(frame, ["temp", "humid", "visib"])  # visib: a column the file lacks
+    assert missing.to_dict() == {7: "visib", 3: "humid;visib", 5: "temp;humid;visib", 1: "temp;visib"}
+    assert missing_fields(frame, ["humid"]).tolist() == ["", "humid", "humid", ""]
+    assert missing_fields(frame.iloc[:0], ["temp"]).empty
 
 
 def test_a_clean_batch_is_scored_whole_with_the_pipeline(flights, model, threshold):

@@ -34,12 +34,19 @@ def batch_month(months: pd.Series, choice: str | int) -> int:
 
 
 def missing_fields(flights: pd.DataFrame, expected: list[str]) -> pd.Series:
-    """Per row, the `expected` fields it lacks, as "humid;pressure" ("" when it has them all)."""
-    absent = flights.reindex(columns=expected).isna()  # a column the file lacks is absent on every row
-    missing = pd.Series("", index=flights.index, dtype=object)
-    for column in expected:
-        missing = missing + absent[column].map({True: f"{column};", False: ""})
-    return missing.str.rstrip(";")
+    """Per row, the `expected` fields it lacks, as "humid;pressure" ("" when it has them all).
+
+    Each row's combination of gaps is one integer (a bit per field), named once per distinct value: a
+    batch has a handful of combinations; joining strings for every row took 0.06 s of the 0.25 s that
+    scoring adds to the model's own time on all 336,776 flights.
+    """
+    absent = flights.reindex(columns=expected).isna().to_numpy()  # a column the file lacks: every row
+    combination = absent @ (1 << np.arange(len(expected)))
+    names = {
+        bits: ";".join(field for i, field in enumerate(expected) if bits >> i & 1)
+        for bits in np.unique(combination).tolist()
+    }
+    return pd.Series(combination, index=flights.index).map(names).astype("str")
 
 
 class TooManyRejected(DataError):
