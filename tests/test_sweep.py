@@ -88,6 +88,11 @@ def test_a_failed_experiment_is_reported_with_its_stages_message(pipeline_repo, 
     again = run_sweep(repo, tmp_path, [{"split.valid_months": [[13]]}], timeout_minutes=10)
     assert "0 finished, 1 failed" in again.stdout and message in again.stdout
     assert queue_table(repo).count("valid_months-13") == 1, queue_table(repo)
+    # on another commit, the failed task of the first one is that commit's, and stays
+    repo.set_params({"train.hgb.learning_rate": 0.11})
+    repo.commit("another learning rate")
+    run_sweep(repo, tmp_path, [{"split.valid_months": [[13]]}], timeout_minutes=10)
+    assert queue_table(repo).count("valid_months-13") == 2, queue_table(repo)
 
 
 def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_path):

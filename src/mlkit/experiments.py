@@ -112,20 +112,32 @@ def _tasks() -> list[dict]:
         return repo.experiments.celery_queue.status()
 
 
+def _failed_on_this_commit(names: list[str]) -> list[str]:
+    """Stash revisions of the queue's failed tasks of these names whose baseline is HEAD; those of other
+    commits are left to their own `dvc exp show`."""
+    with Repo() as repo:
+        head = repo.scm.get_rev()
+        return [
+            done.entry.stash_rev
+            for done in repo.experiments.celery_queue.iter_failed()
+            if done.entry.name in names and done.entry.baseline_rev == head
+        ]
+
+
 def queue(runs: list[dict[str, object]]) -> dict[str, str]:
     """Queue one experiment per settings; returns experiment name -> its queue task's stash revision.
 
     Tasks are told apart by revision, because the queue keeps ended tasks of earlier sweeps under the
     same names. An experiment of the same name on this commit is replaced: a sweep run again on the
     same commit gives the same results (restored from the run-cache). So is a failed task of the same
-    name, which `dvc exp show` would list as Failed beside the new run.
+    name on this commit, which `dvc exp show` would list as Failed beside the new run.
     """
     names = [experiment_name(settings) for settings in runs]
     existing = set(_dvc("exp", "list", "--name-only").stdout.split())
     replaced = [name for name in names if name in existing]
     if replaced:
         _dvc("exp", "remove", *replaced)
-    failed = [task["rev"] for task in _tasks() if task["name"] in names and task["status"] == "Failed"]
+    failed = _failed_on_this_commit(names)
     if failed:
         _dvc("queue", "remove", *failed)
     before = {task["rev"] for task in _tasks()}
