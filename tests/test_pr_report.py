@@ -120,13 +120,15 @@ def test_lift_gates_use_the_better_direction() -> None:
 
 
 def test_reproducibility_gate() -> None:
-    assert pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, True)).passed
-    changed = pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, False, "diff"))
-    assert not changed.passed and "changed the committed dvc.lock" in changed.detail
-    assert not pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", False, True)).passed
-    clean = pr.reproducibility_gate(pr.ReproCheck(" ".join(CLEAN_REPRO), "dvc.lock", True, True))
+    command = " ".join(CLEAN_REPRO)
+    clean = pr.reproducibility_gate(pr.ReproCheck(command, "dvc.lock", clean=True, ran=True, identical=True))
     assert clean.passed and "not a clean run" not in clean.detail
-    reused = pr.reproducibility_gate(pr.ReproCheck("dvc repro", "dvc.lock", True, True, clean=False))
+    changed = pr.reproducibility_gate(pr.ReproCheck(command, "dvc.lock", True, True, False, "diff"))
+    assert not changed.passed and "changed the committed dvc.lock" in changed.detail
+    assert not pr.reproducibility_gate(pr.ReproCheck(command, "dvc.lock", True, False, True)).passed
+    reused = pr.reproducibility_gate(
+        pr.ReproCheck("dvc repro", "dvc.lock", clean=False, ran=True, identical=True)
+    )
     assert reused.passed and "not a clean run" in reused.detail  # --reuse: said, not hidden
 
 
@@ -208,7 +210,7 @@ def _report(gates: list[pr.Gate]) -> str:
         [["train.hgb.max_iter", "100", "50"]],
         [["test rows", "1", "2", "+1"]],
         [pr.Image("ROC", "pr/roc.png")],
-        pr.ReproCheck("dvc repro", "dvc.lock", True, True),
+        pr.ReproCheck("dvc repro", "dvc.lock", False, True, True),
     )
 
 

@@ -247,10 +247,10 @@ class ReproCheck:
 
     command: str
     compared: str
+    clean: bool
     ran: bool
     identical: bool
     detail: str = ""
-    clean: bool = True
 
     @property
     def caveat(self) -> str:
@@ -533,4 +533,4 @@ def repro_check(reproduced: Sequence[Path | str], clean: bool = True) -> ReproCh
     command = CLEAN_REPRO if clean else CLEAN_REPRO[:2]
     ran = subprocess.run(command, stdout=sys.stderr, check=False).returncode == 0
     detail = differences_from_head(paths)
-    return ReproCheck(" ".join(command), " ".join(paths), ran, not detail, detail, clean)
+    return ReproCheck(" ".join(command), " ".join(paths), clean, ran, not detail, detail)
