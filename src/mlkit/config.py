@@ -31,7 +31,8 @@ def parse_params(text: str, source: str) -> dict[str, Any]:
 
 def parent_of(mapping: Any, dotted: str) -> tuple[Mapping | None, str]:
     """The mapping that holds the last part of a dotted name (`train.hgb` for `train.hgb.max_iter`, as
-    `dvc exp run -S` names a parameter), with that part; None when a level above it is missing."""
+    `dvc exp run -S` names a parameter), with that part; None when a level above it is missing or is a
+    value rather than a section."""
     *sections, name = dotted.split(".")
     node = mapping
     for section in sections:
