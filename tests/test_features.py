@@ -176,6 +176,19 @@ def test_unseen_destination_gets_missing_values(fitted):
     assert unseen["dep_minute"] == known["dep_minute"]
 
 
+def test_an_unseen_route_to_a_known_destination_gets_the_mean_of_its_routes(training):
+    """BOS is flown from JFK (187 miles) and EWR (175) in training, never from LGA: an LGA-BOS flight gets
+    181, the mean of the two routes, not a missing distance."""
+    without_lga_bos = training[~((training["origin"] == "LGA") & (training["dest"] == "BOS"))]
+    fitted = ScheduleFeatures(weather=True).fit(without_lga_bos)
+    out = fitted.transform(
+        frame_of(flight_row(origin="LGA"), flight_row(origin="EWR"), flight_row(dest="SJU"))
+    )
+    assert out["distance"].iloc[0] == (DISTANCE["BOS"] * 2 + ORIGIN_OFFSET["JFK"] + ORIGIN_OFFSET["EWR"]) / 2
+    assert out["distance"].iloc[1] == DISTANCE["BOS"] + ORIGIN_OFFSET["EWR"]  # a known route: its own
+    assert np.isnan(out["distance"].iloc[2])  # an unseen destination: nothing to go on
+
+
 def test_the_tail_number_changes_no_feature(fitted):
     """Blank only for cancelled flights in 2013: any feature of it would leak the outcome."""
     without = fitted.transform(frame_of(flight_row(), flight_row(dest="LAX")))

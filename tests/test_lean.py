@@ -2,8 +2,8 @@
 
 The rows are the session repo's own data, validated as the service validates them (pydantic `Flight`,
 then `model_dump`), and chosen to cover what the lean code computes by hand: destinations without
-airport data, missing weather, overnight arrivals, both daylight-saving switches
-and destinations that keep standard time all year.
+airport data, routes never flown to a known destination, missing weather, overnight arrivals, both
+daylight-saving switches and destinations that keep standard time all year.
 """
 
 from pathlib import Path
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
 
 UNSEEN_DESTS = ["SJU", "BQN", "STT", "PSE"]  # no row in the airports table
 DST_DATES = [(3, 9), (3, 10), (3, 11), (11, 2), (11, 3), (11, 4)]  # 2013's switches: Mar 10, Nov 3
+OTHER_ORIGIN = {"EWR": "JFK", "JFK": "LGA", "LGA": "EWR"}  # makes routes the sample never flew
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,9 @@ def flights(pipeline_repo: Repo) -> pd.DataFrame:
     cases = {
         "sample": test.sample(n=300, random_state=0),
         "unseen dest": test[test["dest"].isin(UNSEEN_DESTS)],
+        "other origin": test.sample(n=300, random_state=1).assign(
+            origin=lambda f: f["origin"].map(OTHER_ORIGIN)
+        ),
         "SJU": test[test["dest"] == "SJU"],
         "missing weather": test[test["temp"].isna()],
         "overnight": test[test["sched_arr_time"] < test["sched_dep_time"]],
@@ -52,6 +56,13 @@ def as_requests(frame: pd.DataFrame) -> list[dict]:
     inputs = frame[model_inputs(weather=True)].astype(object)
     records = inputs.where(inputs.notna(), None).to_dict("records")
     return [Flight.model_validate(record).model_dump() for record in records]
+
+
+def test_the_cases_hold_unseen_routes_to_known_destinations(model, flights):
+    routes, _ = model.named_steps["schedule"].lookups_["distance"]
+    known_dests = {route.split("-")[1] for route in routes}
+    unseen_route = ~(flights["origin"] + "-" + flights["dest"]).isin(set(routes))
+    assert (unseen_route & flights["dest"].isin(known_dests)).sum() > 0
 
 
 def test_lean_probabilities_equal_the_pipeline(model, flights):
