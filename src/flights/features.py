@@ -22,9 +22,6 @@ FORBIDDEN_COLUMNS = ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time
 # Attributes joined by `prepare`; the transformer learns lookups from them when it is fitted.
 AIRPORT_LOOKUP = dict.fromkeys(["dest_lat", "dest_lon", "dest_tz", "dest_dst"], "dest")
 LOOKUP_KEYS = {**AIRPORT_LOOKUP, "distance": "route"}
-# A route not flown in training, to a destination that was: the mean of that destination's route
-# distances (in 2013 they differ by at most 21 miles from the three New York airports), not a gap.
-DEST_DISTANCE = "dest_distance"
 # A weather field that nearly every training flight had (in 2013 all but wind_dir, wind_gust and pressure,
 # blank for 3%, 75% and 11% of flights): without it a flight is scored on a missing-value branch learned
 # from the few hours the weather table lacks, which moves its probability (README, "Delivery to end users").
@@ -105,11 +102,16 @@ def _key(frame: pd.DataFrame, key: str) -> pd.Series:
     return frame[key].astype("str").fillna("")
 
 
-def _mean_by_destination(routes: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted destinations, mean distance of their routes), from the learned "origin-dest" lookup."""
-    by_dest = pd.Series(distances, index=[route.split("-", 1)[1] for route in routes])
-    means = by_dest.groupby(level=0, sort=True).mean()
-    return means.index.to_numpy(dtype=str), means.to_numpy(dtype=float)
+def _every_route(routes: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The learned route lookup completed to every origin x destination of training: a route not flown
+    there, to a destination that was, gets the mean of that destination's routes, not a gap (in 2013 they
+    differ by at most 21 miles from the three New York airports). Sorted keys, as `_learn` gives."""
+    flown = pd.Series(distances, index=routes)
+    origins, dests = zip(*(route.split("-", 1) for route in routes), strict=True)
+    mean_by_dest = flown.groupby(list(dests)).mean()
+    every = [f"{origin}-{dest}" for origin in sorted(set(origins)) for dest in mean_by_dest.index]
+    values = [flown.get(route, mean_by_dest[route.split("-", 1)[1]]) for route in every]
+    return np.asarray(every, dtype=str), np.asarray(values, dtype=float)
 
 
 class ScheduleFeatures(TransformerMixin, BaseEstimator):
@@ -117,7 +119,7 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
 
     Fitting reads the joined reference columns (destination airport, route distance) of the training
     rows; transforming needs only the fields of `model_inputs`, so an unseen destination just gets
-    missing values (and an unseen route to a known one, its DEST_DISTANCE).
+    missing values.
     """
 
     def __init__(self, weather: bool = True):
@@ -128,7 +130,7 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         follows_dst = (X["dest_dst"] == "A").astype(float).where(X["dest_dst"].notna())
         X = X.assign(dest_dst=follows_dst)
         self.lookups_ = {column: _learn(X, key, column) for column, key in LOOKUP_KEYS.items()}
-        self.lookups_[DEST_DISTANCE] = _mean_by_destination(*self.lookups_["distance"])
+        self.lookups_["distance"] = _every_route(*self.lookups_["distance"])
         self.feature_names_out_ = feature_names(self.weather)
         self.expected_weather_ = [
             column
@@ -156,7 +158,7 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         out["arr_minute"] = hhmm_to_minutes(X["sched_arr_time"]).astype(float)
         dates = _per_date(X)
         out["weekday"] = dates["weekday"]
-        out["distance"] = looked_up["distance"].fillna(self._looked_up(DEST_DISTANCE, keys["dest"]))
+        out["distance"] = looked_up["distance"]
         block = block_minutes(X, dates["dst"].astype(bool), looked_up["dest_tz"], looked_up["dest_dst"])
         out["block_minutes"] = block.astype(float)
         for column in ("dest_lat", "dest_lon"):

@@ -16,7 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from flights.cleaning import WEATHER_COLUMNS
-from flights.features import CATEGORICAL_FEATURES, DEST_DISTANCE, hhmm_to_minutes
+from flights.features import CATEGORICAL_FEATURES, hhmm_to_minutes
 
 NEW_YORK = ZoneInfo("America/New_York")
 NAN = float("nan")
@@ -59,7 +59,7 @@ class LeanScorer:
         row = [self.codes[column].get(flight[column], NAN) for column in CATEGORICAL_FEATURES]
         row += [
             float(dep), float(arr), float(weekday),
-            lookups["distance"].get(f"{origin}-{dest}", lookups[DEST_DISTANCE].get(dest, NAN)),
+            lookups["distance"].get(f"{origin}-{dest}", NAN),
             local - 60 * (dest_offset - (-5 + dst)),
             lookups["dest_lat"].get(dest, NAN),
             lookups["dest_lon"].get(dest, NAN),
