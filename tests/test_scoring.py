@@ -435,7 +435,8 @@ def test_score_stage_output_carries_the_locked_model_version(pipeline_repo):
 
 @pytest.mark.parametrize("choice", [True, 0, 13, 13.5, "last"])
 def test_score_month_must_be_latest_or_a_month(choice):
-    with pytest.raises(ParamError, match=re.escape(f"score.month = {choice!r} is invalid")):
+    said = f'score.month = {choice!r} is invalid: expected "latest" or a month 1-12'
+    with pytest.raises(ParamError, match=re.escape(said)):
         check_params({"month": choice, "max_rejected_share": 0.01})
 
 

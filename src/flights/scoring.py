@@ -18,7 +18,9 @@ def check_params(settings: dict) -> None:
     """The `score` section, before any data is read (the stage's and `make predict`'s)."""
     month = settings["month"]
     a_month = is_whole(month, 1) and month in MONTHS
-    require(month == "latest" or a_month, "score.month", month, '"latest" or a month 1-12')
+    require(
+        month == "latest" or a_month, "score.month", month, f'"latest" or a month {min(MONTHS)}-{max(MONTHS)}'
+    )
     require_fraction("score.max_rejected_share", settings["max_rejected_share"], allow_zero=True)
 
 
