@@ -29,17 +29,18 @@ def parse_params(text: str, source: str) -> dict[str, Any]:
     return params
 
 
-def parent_of(mapping: Any, dotted: str) -> tuple[Mapping | None, str]:
-    """The mapping that holds the last part of a dotted name (`train.hgb` for `train.hgb.max_iter`, as
+def parent_of(mapping: Any, dotted: str) -> tuple[dict | None, str]:
+    """The section that holds the last part of a dotted name (`train.hgb` for `train.hgb.max_iter`, as
     `dvc exp run -S` names a parameter), with that part; None when a level above it is missing or is a
-    value rather than a section."""
+    value rather than a section. Sections are dicts, as YAML and JSON readers give them; the caller may
+    write into the one returned."""
     *sections, name = dotted.split(".")
     node = mapping
     for section in sections:
-        if not isinstance(node, Mapping) or section not in node:
+        if not isinstance(node, dict) or section not in node:
             return None, name
         node = node[section]
-    return (node if isinstance(node, Mapping) else None), name
+    return (node if isinstance(node, dict) else None), name
 
 
 def require(condition: bool, name: str, value: Any, expected: str, source: str = "params.yaml") -> None:
