@@ -24,7 +24,7 @@ import pandas as pd
 from mlkit.config import parent_of, require, require_positive
 from mlkit.errors import DataError
 from mlkit.metrics import CURVE_AXES, METRICS, improvement
-from mlkit.verify import CLEAN_REPRO, differences_from_head
+from mlkit.verify import CLEAN_REPRO, differences_from_head, run
 
 DIGITS = 4  # decimals shown in every table
 UNCHANGED_BELOW = 0.5 * 10**-DIGITS  # a difference that rounds to 0.0000 is "unchanged"
@@ -457,13 +457,9 @@ def overlay_plot(
 
 
 # ------------------------------------------------------------------------------------- git and DVC
-def _run(args: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(list(args), cwd=cwd, text=True, capture_output=True, check=False)
-
-
 def rev_commit(rev: str, cwd: Path | None = None) -> str | None:
     """The commit `rev` names, or None when this clone lacks it (`git rev-parse --verify`)."""
-    result = _run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd)
+    result = run("git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=cwd)
     return result.stdout.strip() if result.returncode == 0 else None
 
 
@@ -490,7 +486,7 @@ def fetched_rev(rev: str, remote: str = "origin") -> str:
 
 def git_show(rev: str, path: Path | str, cwd: Path | None = None) -> str | None:
     """A file's text at `rev`, or None when the file does not exist there."""
-    result = _run(["git", "show", f"{rev}:{Path(path).as_posix()}"], cwd)
+    result = run("git", "show", f"{rev}:{Path(path).as_posix()}", cwd=cwd)
     return result.stdout if result.returncode == 0 else None
 
 
@@ -517,7 +513,7 @@ def json_in_workspace(path: Path) -> Any:
 
 def dvc_params_diff(rev: str, cwd: Path | None = None) -> tuple[dict | None, str]:
     """`dvc params diff <rev> --json` (workspace against `rev`), and the error if it failed."""
-    result = _run(["dvc", "params", "diff", rev, "--json"], cwd)
+    result = run("dvc", "params", "diff", rev, "--json", cwd=cwd)
     if result.returncode != 0:
         return None, (result.stderr.strip() or result.stdout.strip())
     text = result.stdout.strip()

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mlkit.persistence import file_md5, load_model
+from mlkit.verify import run
 
 log = logging.getLogger("serving")
 
@@ -69,7 +70,7 @@ def git_revision(folder: Path = Path()) -> str:
 
 def _git(folder: Path, *arguments: str) -> str | None:
     """A git command's output, stripped; None when it fails (not a checkout)."""
-    result = subprocess.run(["git", *arguments], cwd=folder, capture_output=True, text=True, check=False)
+    result = run("git", *arguments, cwd=folder)
     return result.stdout.strip() if result.returncode == 0 else None
 
 
