@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -26,7 +27,6 @@ from mlkit.persistence import (
     file_md5,
     load_model,
     save_model,
-    untrusted_types,
 )
 
 TRAIN_PARAMS = small_train_params(max_iter=15)
@@ -107,7 +107,7 @@ def test_round_trip_gives_identical_probabilities(tmp_path):
     model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
     path = tmp_path / "model.skops"
     save_model(model, path)
-    assert untrusted_types(path) == []
+    assert sio.get_untrusted_types(file=path) == []
     loaded = load_model(path, trusted=[])
     assert isinstance(loaded, Pipeline)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
@@ -161,7 +161,7 @@ def test_a_model_back_from_a_worker_process_gives_the_same_bytes(family):
 def test_flights_pipeline_needs_trust(tmp_path):
     path = tmp_path / "model.skops"
     save_model(fitted_flights_pipeline(), path)
-    assert set(untrusted_types(path)) <= set(TRUSTED_TYPES)
+    assert set(sio.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
     with pytest.raises(UntrustedModelError, match=re.escape("flights.features.ScheduleFeatures")):
         load_model(path, trusted=[])
     # Trusting everything but one type is still refused, and the message names that type.
@@ -176,7 +176,7 @@ def test_custom_type_is_refused_until_trusted(tmp_path):
     model = make_pipeline(Doubler(), LogisticRegression()).fit(X, y)
     path = tmp_path / "custom.skops"
     save_model(model, path)
-    custom = [t for t in untrusted_types(path) if t.endswith(".Doubler")]
+    custom = [t for t in sio.get_untrusted_types(file=path) if t.endswith(".Doubler")]
     assert len(custom) == 1
     with pytest.raises(UntrustedModelError, match=re.escape(custom[0])):
         load_model(path, trusted=TRUSTED_TYPES)

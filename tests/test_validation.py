@@ -17,7 +17,7 @@ import pytest
 from pandera import Check
 
 from conftest import corrupt_flights_zip, package_data, small_flights, write_source
-from flights.ingest import ingest, source_folder
+from flights.ingest import read_tables, select, source_folder
 from flights.quality import assess, check_coverage, coverage
 from flights.schemas import HARD, TABLES
 from mlkit.config import ParamError
@@ -30,6 +30,11 @@ FLOORS = {
     "origin_airports": 1.0,
     "dest_airports": 0.95,
 }
+
+
+def ingested(params: dict) -> dict[str, pd.DataFrame]:
+    """What the ingest stage writes: the source's tables, cut to the params' months and sample."""
+    return select(read_tables(params), params)
 
 
 def params(folder, **overrides) -> dict:
@@ -48,7 +53,7 @@ def good_source(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def good_tables(good_source):
-    return ingest(params(good_source))
+    return ingested(params(good_source))
 
 
 def copy_tables(tables: dict) -> dict:
@@ -174,21 +179,21 @@ def test_ingest_prefers_the_zip_and_reads_it_like_the_csv(good_source, good_tabl
     with zipfile.ZipFile(folder / "flights.csv.zip", "w", zipfile.ZIP_DEFLATED) as handle:
         handle.write(folder / "flights.csv.zip.src", "flights.csv")
     (folder / "flights.csv.zip.src").unlink()
-    pd.testing.assert_frame_equal(ingest(params(folder))["flights"], good_tables["flights"])
+    pd.testing.assert_frame_equal(ingested(params(folder))["flights"], good_tables["flights"])
 
 
 def test_ingest_cuts_months_and_samples_deterministically(good_source):
-    january = ingest(params(good_source, months=[1]))
+    january = ingested(params(good_source, months=[1]))
     assert set(january["weather"]["month"]) == {1}
     assert len(january["weather"]) == 2226  # three origins x 744 hours, 6 hours missing
-    sample = ingest(params(good_source, sample_fraction=0.25, seed=7))["flights"]
-    again = ingest(params(good_source, sample_fraction=0.25, seed=7))["flights"]
-    other = ingest(params(good_source, sample_fraction=0.25, seed=8))["flights"]
+    sample = ingested(params(good_source, sample_fraction=0.25, seed=7))["flights"]
+    again = ingested(params(good_source, sample_fraction=0.25, seed=7))["flights"]
+    other = ingested(params(good_source, sample_fraction=0.25, seed=8))["flights"]
     assert len(sample) == 500
     pd.testing.assert_frame_equal(sample, again)
     assert not sample.equals(other)
     # the sample is a subset of the source, in the source's order
-    full = ingest(params(good_source))["flights"]
+    full = ingested(params(good_source))["flights"]
     keys = ["month", "day", "carrier", "flight", "origin", "sched_dep_time"]
     position = full[keys].reset_index(names="position")
     found = sample[keys].merge(position, on=keys, how="left", validate="one_to_one")["position"]
@@ -198,7 +203,7 @@ def test_ingest_cuts_months_and_samples_deterministically(good_source):
 def test_ingest_missing_column(good_source, tmp_path):
     folder = write_source(tmp_path / "src", small_flights().drop(columns=["dep_delay"]))
     with pytest.raises(DataError) as error:
-        ingest(params(folder))
+        ingested(params(folder))
     assert_names(str(error.value), "table 'flights'", "dep_delay", "column_in_dataframe", "1 failing row(s)")
 
 
@@ -207,7 +212,7 @@ def test_ingest_wrong_dtype(tmp_path):
     flights.loc[[3, 10, 20], "month"] = "January"
     folder = write_source(tmp_path / "src", flights)
     with pytest.raises(DataError) as error:
-        ingest(params(folder))
+        ingested(params(folder))
     message = str(error.value)
     assert_names(message, "table 'flights'", "column 'month'", "coerce_dtype('int64')", "3 failing row(s)")
     assert "January" in message
@@ -217,7 +222,7 @@ def test_ingest_empty_file(good_source, tmp_path):
     folder = shutil.copytree(good_source, tmp_path / "src")
     (folder / "airlines.csv").write_text("")
     with pytest.raises(DataError, match=r"table 'airlines': source file .*airlines\.csv is empty"):
-        ingest(params(folder))
+        ingested(params(folder))
 
 
 def test_ingest_header_only_file(good_source, tmp_path):
@@ -227,21 +232,21 @@ def test_ingest_header_only_file(good_source, tmp_path):
     with pytest.raises(
         DataError, match=r"table 'planes': source file .*planes\.csv has a header but no rows"
     ):
-        ingest(params(folder))
+        ingested(params(folder))
 
 
 def test_ingest_corrupt_zip(good_source, tmp_path):
     folder = shutil.copytree(good_source, tmp_path / "src")
     corrupt_flights_zip(folder)
     with pytest.raises(DataError, match=r"table 'flights': cannot read .*flights\.csv\.zip"):
-        ingest(params(folder))
+        ingested(params(folder))
 
 
 def test_ingest_missing_file(good_source, tmp_path):
     folder = shutil.copytree(good_source, tmp_path / "src")
     (folder / "weather.csv").unlink()
     with pytest.raises(DataError, match=r"table 'weather': source file .*weather\.csv does not exist"):
-        ingest(params(folder))
+        ingested(params(folder))
 
 
 # --- flights.ingest: params ----------------------------------------------------------------------
@@ -266,7 +271,7 @@ def test_ingest_missing_file(good_source, tmp_path):
 def test_ingest_rejects_bad_params_before_reading(tmp_path, overrides, name, expected):
     # the folder does not exist: a ParamError must come first, and name the parameter and its value
     with pytest.raises(ParamError) as error:
-        ingest(params(tmp_path / "absent", **overrides))
+        ingested(params(tmp_path / "absent", **overrides))
     message = str(error.value)
     value = next(iter(overrides.values()))
     assert_names(message, "params.yaml", f"{name} = {value!r}", expected)
@@ -405,7 +410,7 @@ def test_out_of_range_flight_rows_reach_validate(tmp_path, column, value, rule):
     flights.loc[[11, 12], column] = value
     folder = write_source(tmp_path / "src", flights)
     with pytest.raises(DataError) as error:
-        assess(ingest(params(folder)), FLOORS)
+        assess(ingested(params(folder)), FLOORS)
     assert_names(str(error.value), "table 'flights'", f"column '{column}', rule {rule}", "2 failing row(s)")
 
 
@@ -415,7 +420,7 @@ def test_out_of_range_weather_rows_reach_validate(tmp_path):
     weather.loc[[100, 200, 300], "humid"] = "150"
     weather.to_csv(folder / "weather.csv", index=False)
     with pytest.raises(DataError) as error:
-        assess(ingest(params(folder)), FLOORS)
+        assess(ingested(params(folder)), FLOORS)
     assert_names(
         str(error.value),
         "table 'weather'",
@@ -431,7 +436,7 @@ def test_ingest_refuses_a_fraction_in_a_whole_number_column(tmp_path):
     flights.loc[[7], "sched_dep_time"] = "558.9"
     folder = write_source(tmp_path / "src", flights)
     with pytest.raises(DataError) as error:
-        ingest(params(folder))
+        ingested(params(folder))
     message = str(error.value)
     assert_names(message, "table 'flights'", "column 'month', rule whole_number", "2 failing row(s)")
     assert_names(message, "column 'sched_dep_time', rule whole_number", "1 failing row(s)", "558.9")

@@ -91,10 +91,6 @@ def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFr
     return selected
 
 
-def ingest(params: dict) -> dict[str, pd.DataFrame]:
-    return select(read_tables(params), params)
-
-
 def row_account(read: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame], params: dict) -> dict:
     """Rows read and kept per table: the months filter and the sample are counted, never silent."""
     return {

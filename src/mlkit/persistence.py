@@ -87,11 +87,6 @@ def load_model(path: Path, trusted: Iterable[str]) -> Any:
     return sio.loads(data, trusted=list(trusted))
 
 
-def untrusted_types(path: Path) -> list[str]:
-    """The types of a file that skops does not trust by default: review them before trusting them."""
-    return sorted(sio.get_untrusted_types(file=path))
-
-
 def file_md5(path: Path) -> str:
     """The hash DVC records for a file in dvc.lock: the model's version."""
     return hashlib.md5(Path(path).read_bytes()).hexdigest()
