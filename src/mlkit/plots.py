@@ -48,14 +48,25 @@ def horizontal_bars(values: pd.Series, title: str, path: Path, xlabel: str = "")
 
 
 def line_chart(
-    curves: dict[str, pd.DataFrame], x: str, y: str, title: str, path: Path, diagonal: bool = False
+    curves: dict[str, pd.DataFrame],
+    x: str,
+    y: str,
+    title: str,
+    path: Path,
+    diagonal: bool = False,
+    styles: dict[str, dict] | None = None,
+    unit_square: bool = False,
 ) -> None:
-    """One line per named table, for overlaying model and baseline curves."""
+    """One line per named table, for overlaying curves (model and baseline, base and change); `styles`
+    gives a line's matplotlib options by name, `unit_square` fixes both axes to 0-1."""
     figure, axes = plt.subplots(figsize=(6, 5))
     for name, table in curves.items():
-        axes.plot(table[x], table[y], label=name)
+        axes.plot(table[x], table[y], label=name, **(styles or {}).get(name, {}))
     if diagonal:
         axes.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+    if unit_square:
+        axes.set_xlim(0, 1)
+        axes.set_ylim(0, 1)
     axes.set_title(title)
     axes.set_xlabel(x)
     axes.set_ylabel(y)

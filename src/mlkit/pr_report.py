@@ -435,25 +435,21 @@ def overlay_plot(
 ) -> None:
     """Base (dashed) and this change (solid) of one curve of CURVE_AXES on one PNG; `reference`
     (e.g. the baseline's curve) dotted grey. A missing base is left out of the figure."""
-    from mlkit.plots import plt, save_png  # matplotlib only when a figure is drawn
+    from mlkit.plots import line_chart  # matplotlib only when a figure is drawn
 
-    x, y = CURVE_AXES[curve]
-    figure, axes = plt.subplots(figsize=(6, 5))
-    if curve in ("roc", "calibration"):
-        axes.plot([0, 1], [0, 1], linestyle="--", color="lightgrey", linewidth=1)
-    if reference is not None:
-        axes.plot(reference[x], reference[y], ":", color="grey", label="baseline (this change)")
     marker = "." if len(head) <= 50 else None  # points only on short curves (calibration bins)
-    axes.plot(head[x], head[y], "-", color="#4C72B0", linewidth=2.5, marker=marker, label="this change")
-    if base is not None:  # on top, so that an unchanged curve still shows both
-        axes.plot(base[x], base[y], "--", color="#DD8452", linewidth=1.5, marker=marker, label="base")
-    axes.set_xlim(0, 1)
-    axes.set_ylim(0, 1)
-    axes.set_xlabel(x)
-    axes.set_ylabel(y)
-    axes.set_title(title)
-    axes.legend(loc="best")
-    save_png(figure, path)
+    styles = {
+        "baseline (this change)": {"linestyle": ":", "color": "grey"},
+        "this change": {"color": "#4C72B0", "linewidth": 2.5, "marker": marker},
+        "base": {"linestyle": "--", "color": "#DD8452", "linewidth": 1.5, "marker": marker},
+    }
+    # base last, on top, so that an unchanged curve still shows both
+    curves = {"baseline (this change)": reference, "this change": head, "base": base}
+    x, y = CURVE_AXES[curve]
+    line_chart(
+        {name: table for name, table in curves.items() if table is not None}, x, y, title, path,
+        diagonal=curve in ("roc", "calibration"), styles=styles, unit_square=True,
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------- git and DVC
