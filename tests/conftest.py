@@ -22,6 +22,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from flights.ingest import read_tables, select
+
 PROJECT = Path(__file__).resolve().parents[1]
 # What is never copied: the environment, git's own data, and pipeline outputs that DVC rebuilds.
 SKIPPED_DIRS = (
@@ -104,6 +106,11 @@ def package_data() -> Path:
 def small_flights(rows: int = 2000) -> pd.DataFrame:
     """The first `rows` raw flights, as read from the package's zip (strings untouched)."""
     return pd.read_csv(package_data() / "flights.csv.zip", nrows=rows, keep_default_na=False, dtype=str)
+
+
+def ingested(params: dict) -> dict[str, pd.DataFrame]:
+    """What the ingest stage writes: the source's tables, cut to the params' months and sample."""
+    return select(read_tables(params), params)
 
 
 def write_source(folder: Path, flights: pd.DataFrame | None = None) -> Path:

