@@ -21,10 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from mlkit.commands import run
 from mlkit.config import parent_of, require, require_positive
 from mlkit.errors import DataError
 from mlkit.metrics import CURVE_AXES, METRICS, improvement
-from mlkit.verify import CLEAN_REPRO, differences_from_head, run
+from mlkit.verify import CLEAN_REPRO, differences_from_head
 
 DIGITS = 4  # decimals shown in every table
 UNCHANGED_BELOW = 0.5 * 10**-DIGITS  # a difference that rounds to 0.0000 is "unchanged"

@@ -18,8 +18,8 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mlkit.commands import run
 from mlkit.persistence import file_md5, load_model
-from mlkit.verify import run
 
 log = logging.getLogger("serving")
 

@@ -7,13 +7,8 @@ must not land.
 import argparse
 import subprocess
 import sys
-from pathlib import Path
 
-
-def run(*command: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """A git or DVC command with its text output captured; the caller decides what a failure means."""
-    return subprocess.run(command, cwd=cwd, text=True, capture_output=True, check=False)
-
+from mlkit.commands import run
 
 CLEAN_REPRO = ("dvc", "repro", "--force", "--no-run-cache")  # every stage re-run, nothing restored
 DETAIL_CHARS = 3000  # of a diff shown in a failure message
