@@ -58,12 +58,12 @@ def line_chart(
     unit_square: bool = False,
 ) -> None:
     """One line per named table, for overlaying curves (model and baseline, base and change); `styles`
-    gives a line's matplotlib options by name, `unit_square` fixes both axes to 0-1."""
+    gives a line's matplotlib options (all but its label) by name, `unit_square` fixes both axes to 0-1."""
     figure, axes = plt.subplots(figsize=(6, 5))
     for name, table in curves.items():
         axes.plot(table[x], table[y], label=name, **(styles or {}).get(name, {}))
     if diagonal:
-        axes.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+        axes.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, zorder=1)  # under the curves
     if unit_square:
         axes.set_xlim(0, 1)
         axes.set_ylim(0, 1)
