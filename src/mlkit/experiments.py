@@ -195,18 +195,25 @@ def start_workers(workers: int) -> None:
     _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
 
 
-def _stop(tasks: dict[str, str], status: dict[str, str]) -> None:
+def _stop(revs: set[str]) -> None:
     """Remove the sweep's tasks not started and kill its running ones, by revision (a name may also match
-    an ended task of an earlier sweep). Other experiments in the queue, such as the user's own, are left
-    to run; when there are none, the workers exit by themselves and are waited for."""
-    waiting = [tasks[name] for name, state in status.items() if state == "Queued"]
-    running = [tasks[name] for name, state in status.items() if state == "Running"]
-    if waiting:
-        _dvc("queue", "remove", *waiting, check=False)
-    if running:
-        _dvc("queue", "kill", *running, check=False)
-    ours = set(tasks.values())
-    if not any(t["rev"] not in ours and t["status"] not in ENDED for t in _tasks()):
+    an ended task of an earlier sweep), reading the queue afresh each round until none is left: a task
+    can start between a read and its removal, and would then run on. Other experiments in the queue,
+    such as the user's own, are left to run; when there are none, the workers exit by themselves and
+    are waited for."""
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while True:
+        live = {t["rev"]: t["status"] for t in _tasks() if t["rev"] in revs and t["status"] not in ENDED}
+        if not live or time.monotonic() >= deadline:
+            break
+        waiting = [rev for rev, state in live.items() if state == "Queued"]
+        running = [rev for rev, state in live.items() if state != "Queued"]
+        if waiting:
+            _dvc("queue", "remove", *waiting, check=False)
+        if running:
+            _dvc("queue", "kill", *running, check=False)
+        time.sleep(POLL_SECONDS)
+    if not any(t["rev"] not in revs and t["status"] not in ENDED for t in _tasks()):
         wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
 
 
@@ -236,7 +243,7 @@ def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> Sw
         time.sleep(POLL_SECONDS)
     left = sorted(name for name, state in status.items() if state not in ENDED)
     if left:
-        _stop(tasks, {name: status[name] for name in left})
+        _stop({tasks[name] for name in left})
     return SweepOutcome(
         finished=sorted(n for n, s in status.items() if s == "Success"),
         failed=sorted(n for n, s in status.items() if s == "Failed"),
