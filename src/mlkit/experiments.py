@@ -22,7 +22,7 @@ from mlkit.config import parent_of, require
 from mlkit.runtime import JOBS_VARIABLE
 
 POLL_SECONDS = 2  # a poll costs ~0.1 s of CPU in this process
-STOP_TIMEOUT_S = 120  # for killed experiments' workers to exit
+STOP_TIMEOUT_S = 120  # for a stopped sweep's tasks to end, then for the workers to exit
 ENDED = ("Success", "Failed")
 
 
@@ -198,20 +198,24 @@ def start_workers(workers: int) -> None:
 def _stop(revs: set[str]) -> None:
     """Remove the sweep's tasks not started and kill its running ones, by revision (a name may also match
     an ended task of an earlier sweep), reading the queue afresh each round until none is left: a task
-    can start between a read and its removal, and would then run on. Other experiments in the queue,
-    such as the user's own, are left to run; when there are none, the workers exit by themselves and
-    are waited for."""
+    can start between a read and its removal, and would then run on. Each task is signalled once, again
+    only if its kill failed: a second SIGINT to the worker's process group turns its graceful stop into
+    a cold one, which skips the experiment's cleanup. Other experiments in the queue, such as the user's own, are left to run; when there
+    are none, the workers exit by themselves and are waited for."""
+    signalled: set[str] = set()
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while True:
-        live = {t["rev"]: t["status"] for t in _tasks() if t["rev"] in revs and t["status"] not in ENDED}
-        if not live or time.monotonic() >= deadline:
-            break
+    while live := {t["rev"]: t["status"] for t in _tasks() if t["rev"] in revs and t["status"] not in ENDED}:
+        if time.monotonic() >= deadline:
+            raise RuntimeError(
+                f"queue tasks {sorted(live)} still {sorted(set(live.values()))} after {STOP_TIMEOUT_S} s: "
+                "see `dvc queue status`, end them with `dvc queue kill`"
+            )
         waiting = [rev for rev, state in live.items() if state == "Queued"]
-        running = [rev for rev, state in live.items() if state != "Queued"]
-        if waiting:
+        if waiting:  # all or none: one that started meanwhile fails the call, and the next round retries
             _dvc("queue", "remove", *waiting, check=False)
-        if running:
-            _dvc("queue", "kill", *running, check=False)
+        for rev in sorted(rev for rev, state in live.items() if state != "Queued" and rev not in signalled):
+            if _dvc("queue", "kill", rev, check=False).returncode == 0:
+                signalled.add(rev)
         time.sleep(POLL_SECONDS)
     if not any(t["rev"] not in revs and t["status"] not in ENDED for t in _tasks()):
         wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
