@@ -200,11 +200,15 @@ def _stop(revs: set[str]) -> None:
     an ended task of an earlier sweep), reading the queue afresh each round until none is left: a task
     can start between a read and its removal, and would then run on. Each task is signalled once, again
     only if its kill failed: a second SIGINT to the worker's process group turns its graceful stop into
-    a cold one, which skips the experiment's cleanup. Other experiments in the queue, such as the user's own, are left to run; when there
-    are none, the workers exit by themselves and are waited for."""
+    a cold one, which skips the experiment's cleanup. Other experiments in the queue, such as the
+    user's own, are left to run; when there are none, the workers exit by themselves and are waited for."""
     signalled: set[str] = set()
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while live := {t["rev"]: t["status"] for t in _tasks() if t["rev"] in revs and t["status"] not in ENDED}:
+    while True:
+        tasks = _tasks()
+        live = {t["rev"]: t["status"] for t in tasks if t["rev"] in revs and t["status"] not in ENDED}
+        if not live:
+            break
         if time.monotonic() >= deadline:
             raise RuntimeError(
                 f"queue tasks {sorted(live)} still {sorted(set(live.values()))} after {STOP_TIMEOUT_S} s: "
@@ -217,7 +221,7 @@ def _stop(revs: set[str]) -> None:
             if _dvc("queue", "kill", rev, check=False).returncode == 0:
                 signalled.add(rev)
         time.sleep(POLL_SECONDS)
-    if not any(t["rev"] not in revs and t["status"] not in ENDED for t in _tasks()):
+    if not any(t["status"] not in ENDED for t in tasks):  # the last read: none of ours is live
         wait_for_workers_to_exit(time.monotonic() + STOP_TIMEOUT_S)
 
 
