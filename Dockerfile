@@ -42,4 +42,4 @@ ENV HOST=0.0.0.0 \
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/health', timeout=4)"
-CMD ["python", "-m", "flights.service"]
+CMD ["python", "-m", "flights.delivery.serve"]

@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro test verify bench lint serve predict pr-report sweep
+.PHONY: help setup repro test test-fast verify bench lint serve predict pr-report sweep
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,11 +33,14 @@ setup: $(VENV)/.installed ## create .venv from the lock file (quick when nothing
 repro: setup ## run the pipeline (dvc repro)
 	dvc repro
 
-test: setup ## run the whole test suite
+test: setup ## run the whole test suite (unit, model, integration with real DVC, contract)
 	pytest
 
+test-fast: setup ## every test that needs no DVC run or server (under a minute)
+	pytest -m "not slow" -q
+
 verify: setup ## re-run the pipeline from scratch; fail if dvc.lock, a metric, a plot or the card differs from git
-	python -m flights.verify
+	python -m flights.tooling.verify
 
 bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 	python -m benchmarks.run
@@ -48,15 +51,15 @@ lint: setup ## static checks
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 serve: setup ## serve the current model over HTTP on 127.0.0.1:PORT (default 8000)
-	python -m flights.service
+	python -m flights.delivery.serve
 
 predict: setup ## score a file: make predict INPUT=flights.csv OUTPUT=scored.csv [MAX_REJECTED_SHARE=0.1]
 	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || { echo "usage: make predict INPUT=flights.csv OUTPUT=scored.csv"; exit 2; }
-	python -m flights.predict "$(INPUT)" "$(OUTPUT)" $(if $(MAX_REJECTED_SHARE),--max-rejected-share "$(MAX_REJECTED_SHARE)")
+	python -m flights.delivery.predict "$(INPUT)" "$(OUTPUT)" $(if $(MAX_REJECTED_SHARE),--max-rejected-share "$(MAX_REJECTED_SHARE)")
 
 BASE ?= main
 pr-report: setup ## compare the workspace with BASE (default main) and the baseline; fail when a gate fails
-	python -m flights.pr_report --base "$(BASE)"
+	python -m flights.tooling.pr_report --base "$(BASE)"
 
 sweep: setup ## queue the experiment grid of sweep.yaml, run it with 2 workers, write reports/sweep/
-	python -m flights.sweep
+	python -m flights.tooling.sweep

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from benchmarks.workspace import BUSY, cpu_probe, median, one_stage_repo, run, scratch_repo, target
-from mlkit.experiments import queue, run_queue, wait_for_workers_to_exit
+from mlkit.tooling.experiments import queue, run_queue, wait_for_workers_to_exit
 
 TIMEOUT_S = 1800
 WORKER_EXIT_TIMEOUT_S = 120

@@ -1,6 +1,6 @@
 """Serving speed of the full-data model in the working tree, all in one run so ratios compare like
 with like: batch scoring against the bare model, one flight in process (lean path and Pipeline), and
-the HTTP service (`python -m flights.service`, one uvicorn worker) under 8 concurrent clients.
+the HTTP service (`python -m flights.delivery.serve`, one uvicorn worker) under 8 concurrent clients.
 Threads are pinned as in every stage; in-process figures are medians over `repeats`.
 """
 
@@ -31,7 +31,7 @@ START_TIMEOUT = 120  # seconds for the service to answer /health
 def _model():
     """The working tree's model, refused unless dvc.lock records its hash."""
     from flights import paths
-    from flights.modeling import TRUSTED_TYPES
+    from flights.model.train import TRUSTED_TYPES
     from mlkit.serving import ModelVersionError, verified_model
 
     try:  # dvc.lock's paths are read relative to the lock file's folder
@@ -44,8 +44,8 @@ def _model():
 
 def _request_dicts(frame: pd.DataFrame) -> list[dict]:
     """Flights as the service hands them to the lean path: validated by the request model, dumped."""
-    from flights.requests import Flight
-    from flights.scoring import REQUEST_COLUMNS
+    from flights.delivery.inputs import Flight
+    from flights.delivery.score import REQUEST_COLUMNS
 
     inputs = frame[REQUEST_COLUMNS].astype(object)
     records = inputs.where(inputs.notna(), None).to_dict("records")
@@ -59,8 +59,8 @@ def _batch(flights: pd.DataFrame, model, version: str, repeats: int) -> dict:
     a burst of load from elsewhere on the machine slows both of its runs rather than one figure.
     """
     from flights import paths
-    from flights.features import model_inputs
-    from flights.scoring import score_flights
+    from flights.delivery.score import score_flights
+    from flights.model.features import model_inputs
     from mlkit.config import load_params
     from mlkit.io import read_json
 
@@ -87,8 +87,8 @@ def _batch(flights: pd.DataFrame, model, version: str, repeats: int) -> dict:
 
 def _single(requests: list[dict], model, repeats: int) -> dict:
     """(b) one flight in process: the lean path on a dict, the Pipeline on a one-row DataFrame."""
-    from flights.features import model_inputs
-    from flights.lean import LeanScorer
+    from flights.delivery.fast_path import LeanScorer
+    from flights.model.features import model_inputs
 
     scorer = LeanScorer(model)
     columns = model_inputs(model.named_steps["schedule"].weather)
@@ -111,10 +111,10 @@ def _single(requests: list[dict], model, repeats: int) -> dict:
 
 
 def _service(log: Path):
-    """`python -m flights.service` (as `make serve` runs it: one uvicorn worker, threads pinned)."""
+    """`python -m flights.delivery.serve` (as `make serve` runs it: one uvicorn worker, threads pinned)."""
     port = free_port()
     env = environment() | {"HOST": "127.0.0.1", "PORT": str(port)}
-    command = [sys.executable, "-m", "flights.service"]
+    command = [sys.executable, "-m", "flights.delivery.serve"]
     return service_process(command, ROOT, env, log, port, START_TIMEOUT)
 
 

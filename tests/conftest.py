@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from flights.ingest import read_tables, select
+from flights.data.ingest import read_tables, select
 
 PROJECT = Path(__file__).resolve().parents[1]
 # What is never copied: the environment, git's own data, and pipeline outputs that DVC rebuilds.
@@ -281,7 +281,7 @@ def pinned_threads():
 @pytest.fixture(scope="session")
 def model(pipeline_repo: Repo):
     """The session repo's trained model, loaded as the service loads it."""
-    from flights.modeling import TRUSTED_TYPES
+    from flights.model.train import TRUSTED_TYPES
     from mlkit.persistence import load_model
 
     return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)

@@ -1,10 +1,15 @@
-"""Metrics of a probabilistic binary classifier, computed with scikit-learn (the registry of their
-names and directions is `mlkit.metrics`)."""
+"""Evaluation of a probabilistic binary classifier against its baseline: metrics computed with
+scikit-learn (the registry of their names and directions is `mlkit.metrics`), slices, curves, permutation
+importance (their figures are drawn by `mlkit.plots`)."""
 
 import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
+from sklearn.inspection import permutation_importance
+from sklearn.pipeline import Pipeline
+
+from mlkit.metrics import lift
 
 
 def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
@@ -94,3 +99,43 @@ def curve_tables(y: np.ndarray, proba: np.ndarray) -> dict[str, pd.DataFrame]:
         "precision_recall": precision_recall_table(y, proba),
         "calibration": calibration_table(y, proba),
     }
+
+
+def held_out_metrics(y: np.ndarray, proba: dict, thresholds: dict, validation: dict) -> dict:
+    """The sections `model`, `baseline`, every other model scored, and `lift` (model minus baseline), with
+    the validation metrics beside them."""
+    scores = {name: score(y, proba[name], thresholds[name]) for name in proba}
+    return scores | {
+        "lift": lift(scores["model"], scores["baseline"]),
+        "validation": validation | {"lift": lift(validation["model"], validation["baseline"])},
+        "threshold": thresholds,
+        "test": {"rows": len(y), "positive_rate": float(y.mean())},
+    }
+
+
+def slice_metrics(
+    y: np.ndarray, frame: pd.DataFrame, proba: dict, thresholds: dict, columns: list[str], min_rows: int
+) -> dict:
+    """Model and baseline metrics within each value of each slicing column."""
+    return {
+        column: {
+            name: slice_scores(y, proba[name], frame[column], thresholds[name], min_rows)
+            for name in ("model", "baseline")
+        }
+        for column in columns
+    }
+
+
+def feature_importance(
+    model: Pipeline, X: pd.DataFrame, y: pd.Series, repeats: int, seed: int
+) -> pd.DataFrame:
+    """Permutation importance of the features the Pipeline's first step derives (drop in ROC AUC when
+    one is shuffled); they are derived once and only the later steps are re-run."""
+    features = model[0].transform(X)
+    found = permutation_importance(
+        model[1:], features, y, scoring="roc_auc", n_repeats=repeats, random_state=seed
+    )
+    table = pd.DataFrame(
+        {"feature": features.columns, "importance": found.importances_mean, "std": found.importances_std}
+    )
+    return table.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")

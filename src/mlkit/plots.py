@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from mlkit.io import atomic_path
+from mlkit.evaluation import confusion_table, curve_tables
+from mlkit.io import atomic_path, write_csv
+from mlkit.metrics import CURVE_AXES
 
 DPI = 100
 plt.rcParams.update({"figure.figsize": (8, 4.5), "axes.grid": True, "grid.alpha": 0.3})
@@ -127,3 +129,32 @@ def metric_by_parameter(
     panels[0][0].set_ylabel(metric)
     figure.suptitle(title)
     save_png(figure, path)
+
+
+def write_curve_figures(
+    y: np.ndarray, proba: dict, threshold: float, class_names: tuple[str, str], tables: Path, images: Path
+) -> None:
+    """The plot tables DVC renders (model and baseline curves, confusion) and their PNG images."""
+    curves = {name: curve_tables(y, proba[name]) for name in ("model", "baseline")}
+    for kind, (x, y_axis) in CURVE_AXES.items():
+        for name in curves:
+            write_csv(curves[name][kind], tables / f"{kind}_{name}.csv")
+        line_chart(
+            {name: curves[name][kind] for name in curves}, x, y_axis,
+            f"{kind.replace('_', ' ')}: model vs baseline (test months)", images / f"{kind}.png",
+            diagonal=kind != "precision_recall",
+        )  # fmt: skip
+    confusion = confusion_table(y, proba["model"], threshold, class_names)
+    write_csv(confusion, tables / "confusion.csv")
+    counts = pd.crosstab(confusion["actual"], confusion["predicted"]).reindex(
+        index=class_names, columns=class_names, fill_value=0
+    )
+    heatmap(counts.to_numpy(), list(class_names), "confusion matrix (test months)", images / "confusion.png")
+
+
+def write_importance_figure(importance: pd.DataFrame, tables: Path, images: Path) -> None:
+    write_csv(importance, tables / "importance.csv")
+    horizontal_bars(
+        importance.set_index("feature")["importance"],
+        "permutation importance (drop in ROC AUC)", images / "importance.png",
+    )  # fmt: skip

@@ -1,14 +1,15 @@
 """Stage `baseline`: the carrier x hour rate and the majority class, fitted like the model."""
 
 from flights import paths
-from flights.cleaning import LABEL
-from flights.features import FORBIDDEN_COLUMNS
-from flights.stages import run_stage
-from flights.training import fit_validated
+from flights.model.features import FORBIDDEN_COLUMNS
+from flights.params import project_params
+from flights.vocabulary import LABEL
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
 from mlkit.config import is_list_of, require, require_positive
 from mlkit.io import read_parquet, write_json
 from mlkit.persistence import save_model
+from mlkit.stage import run_stage
+from mlkit.training import fit_validated
 
 
 def main(params: dict) -> None:
@@ -34,11 +35,11 @@ def main(params: dict) -> None:
         ),
         ("majority", majority_class, paths.MAJORITY, MAJORITY_THRESHOLD),
     ):
-        model, threshold, validation = fit_validated(make, fit, valid, fixed_threshold)
+        model, threshold, validation = fit_validated(make, fit, valid, LABEL, fixed_threshold)
         save_model(model, path)
         metrics[name] = {"threshold": threshold, "validation": validation}
     write_json(metrics, paths.BASELINE_METRICS)
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

@@ -3,12 +3,13 @@
 from functools import partial
 
 from flights import paths
-from flights.explore import figures
-from flights.stages import run_stage
+from flights.data.explore import figures
+from flights.params import project_params
 from mlkit.config import require_whole
 from mlkit.io import atomic_dir, read_json, read_parquet, write_csv
 from mlkit.plots import bar_chart
 from mlkit.runtime import in_parallel
+from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -29,4 +30,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

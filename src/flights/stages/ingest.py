@@ -1,9 +1,10 @@
 """Stage `ingest`: the raw tables as typed Parquet in data/raw/."""
 
 from flights import paths
-from flights.ingest import check_params, check_tracked_source, read_tables, row_account, select
-from flights.stages import run_stage
+from flights.data.ingest import check_params, check_tracked_source, read_tables, row_account, select
+from flights.params import project_params
 from mlkit.io import atomic_dir, write_json, write_parquet
+from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -18,4 +19,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

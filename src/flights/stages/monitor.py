@@ -3,12 +3,13 @@
 import pandas as pd
 
 from flights import paths
-from flights.modeling import TRUSTED_TYPES
-from flights.stages import run_stage
+from flights.model.train import TRUSTED_TYPES
+from flights.params import project_params
 from mlkit.config import require_positive, require_seed, require_whole
 from mlkit.drift import drift_table
 from mlkit.io import read_parquet, write_json
 from mlkit.persistence import load_model
+from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -44,4 +45,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

@@ -1,10 +1,11 @@
 """Stage `prepare`: cleaned, joined, labelled flights and the account of their rows."""
 
 from flights import paths
-from flights.cleaning import prepare
-from flights.schemas import TABLES
-from flights.stages import run_stage
+from flights.data.prepare import prepare
+from flights.data.tables import TABLES
+from flights.params import project_params
 from mlkit.io import read_parquet, write_json, write_parquet
+from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -15,4 +16,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

@@ -1,10 +1,11 @@
 """Stage `report`: reports/index.html, self-contained, for end users."""
 
 from flights import paths
-from flights.report import data_sections, delivery_sections, model_sections
-from flights.stages import run_stage
+from flights.delivery.report import data_sections, delivery_sections, model_sections
+from flights.params import project_params
 from mlkit.io import read_json, write_text
 from mlkit.report import render
+from mlkit.stage import run_stage
 
 TITLE = "NYC flights 2013: disruption risk at scheduling time"
 
@@ -22,4 +23,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

@@ -1,11 +1,12 @@
 """Stage `score`: the latest month as a stand-in for tomorrow's schedule, scored with the model."""
 
 from flights import paths
-from flights.modeling import TRUSTED_TYPES
-from flights.scoring import batch_month, check_params, score_flights
-from flights.stages import run_stage
+from flights.delivery.score import batch_month, check_params, score_flights
+from flights.model.train import TRUSTED_TYPES
+from flights.params import project_params
 from mlkit.io import atomic_dir, read_json, read_parquet, write_json, write_parquet
 from mlkit.persistence import file_md5, load_model
+from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -25,4 +26,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

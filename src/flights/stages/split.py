@@ -2,11 +2,12 @@
 row account from raw tables to split parts (metrics/data_quality.json)."""
 
 from flights import paths
-from flights.cleaning import LABEL, MONTHS
-from flights.stages import run_stage
+from flights.params import project_params
+from flights.vocabulary import LABEL, MONTHS
 from mlkit.config import is_list_of, require
 from mlkit.io import read_json, read_parquet, write_json, write_parquet
 from mlkit.split import split_account, split_by_period, summary
+from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -36,4 +37,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

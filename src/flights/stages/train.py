@@ -1,19 +1,21 @@
 """Stage `train`: the chosen model family, its validation-month metrics, the saved Pipeline and its card."""
 
 from flights import paths
-from flights.card import model_card
-from flights.modeling import build_pipeline, check_params
-from flights.stages import run_stage
-from flights.training import fit_validated
+from flights.model.card import model_card
+from flights.model.train import build_pipeline, check_params
+from flights.params import project_params
+from flights.vocabulary import LABEL
 from mlkit.io import read_parquet, write_json
 from mlkit.persistence import save_model
+from mlkit.stage import run_stage
+from mlkit.training import fit_validated
 
 
 def main(params: dict) -> None:
     check_params(params["train"], params["features"])
     fit, valid = (read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
     model, threshold, validation = fit_validated(
-        lambda: build_pipeline(params["train"], params["features"]), fit, valid
+        lambda: build_pipeline(params["train"], params["features"]), fit, valid, LABEL
     )
     metrics = {"threshold": threshold, "validation": validation}
     card = model_card(params, fit, valid, metrics)  # before any write: a failure leaves no half output
@@ -23,4 +25,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

@@ -1,10 +1,11 @@
 """Stage `validate`: hard rules stop the pipeline; soft findings go to metrics/validate.json."""
 
 from flights import paths
-from flights.quality import assess
-from flights.schemas import TABLES
-from flights.stages import run_stage
+from flights.data.tables import TABLES
+from flights.data.validate import assess
+from flights.params import project_params
 from mlkit.io import read_parquet, write_json
+from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -13,4 +14,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, project_params)

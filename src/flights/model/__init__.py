@@ -1,0 +1,1 @@
+"""The model: features derived inside the saved Pipeline, the model families and the model card."""

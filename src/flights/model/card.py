@@ -1,0 +1,56 @@
+"""The model card: what the model is, what it was trained on, and what it may be used for."""
+
+import platform
+from importlib.metadata import version
+
+import numpy as np
+import pandas as pd
+
+from flights import paths
+from flights.model.features import feature_names, model_inputs
+from flights.vocabulary import LABEL
+from mlkit.persistence import file_md5
+
+LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "pyarrow")
+OUTCOME = {
+    "disrupted": "arriving {minutes}+ minutes late, being cancelled or being diverted",
+    "completed": "arriving {minutes}+ minutes late (among flights that arrived)",
+}
+INTENDED_USE = (
+    "Ranks scheduled departures from New York's three airports (EWR, JFK, LGA) by their risk of "
+    "{outcome}, for planning buffers and rebooking capacity. The weather inputs are the observed "
+    "weather at the origin at the scheduled hour, standing in for a forecast: with weather the model "
+    "is only as good as the forecast it is given; without it (features.weather: false) it is a "
+    "booking-time model. Not for decisions about individual passengers or crews, nor for airports, "
+    "years or carriers outside its training data."
+)
+
+
+def model_card(params: dict, fit: pd.DataFrame, valid: pd.DataFrame, metrics: dict) -> dict:
+    """No git revision or date: the model's version is its file hash as dvc.lock records it."""
+    weather = params["features"]["weather"]
+    return {
+        "model": params["train"]["model"],
+        "hyperparameters": params["train"][params["train"]["model"]],
+        "features": {"weather": weather, "inputs": model_inputs(weather), "derived": feature_names(weather)},
+        "label": params["label"],
+        "split": params["split"],
+        "training": training_summary(fit, valid),
+        "threshold": metrics["threshold"],
+        "validation": metrics["validation"],
+        "input_data_md5": {part: file_md5(paths.split_part(part)) for part in ("fit", "valid")},
+        # the interpreter's minor version: a patch release does not change the model, and any 3.11 runs it
+        "libraries": {name: version(name) for name in LIBRARIES} | {"python": _python_minor()},
+        "intended_use": INTENDED_USE.format(
+            outcome=OUTCOME[params["label"]["policy"]].format(minutes=params["label"]["delay_minutes"])
+        ),
+    }
+
+
+def training_summary(fit: pd.DataFrame, valid: pd.DataFrame) -> dict:
+    both = np.concatenate([fit[LABEL].to_numpy(), valid[LABEL].to_numpy()])
+    return {"rows": len(both), "positive_rate": float(both.mean())}
+
+
+def _python_minor() -> str:
+    return ".".join(platform.python_version_tuple()[:2])

@@ -1,0 +1,170 @@
+"""`make sweep`: queue the grid of sweep.yaml as DVC experiments, run them with its workers, compare.
+
+Experiments are ranked on the validation month; the test months are shown, never used to choose.
+"""
+
+import argparse
+import copy
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from flights import paths
+from flights.data import ingest
+from flights.data.prepare import check_label_params
+from flights.delivery import score as scoring
+from flights.model import train as modeling
+from flights.params import project_params
+from mlkit.config import (
+    ParamError,
+    check_shape,
+    is_positive,
+    is_whole,
+    parent_of,
+    parse_params,
+    require,
+)
+from mlkit.io import write_csv, write_text
+from mlkit.metrics import METRICS
+from mlkit.plots import metric_by_parameter
+from mlkit.tooling.experiments import check_grid, expand, experiments, failure_reason, queue, run_queue
+
+
+# The checks that need no data, by the params section a run sets: a bad value (train.model: xgb) is
+# refused before anything is queued. The other sections are checked by their stage when it runs, and a
+# failed experiment's message is printed with the sweep's summary.
+def _check_model(params: dict) -> None:
+    modeling.check_params(params["train"], params["features"])  # train reads both sections
+
+
+VALUE_CHECKS: dict[str, Callable[[dict], None]] = {
+    "data": lambda params: ingest.check_params(params["data"]),
+    "label": lambda params: check_label_params(params["label"]),
+    "train": _check_model,
+    "features": _check_model,
+    "score": lambda params: scoring.check_params(params["score"]),
+}
+
+
+def swept_parameters(runs: Iterable[dict]) -> list[str]:
+    """Every parameter any run sets, in the grid's order."""
+    return list(dict.fromkeys(key for run in runs for key in run))
+
+
+def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], metric: str) -> pd.DataFrame:
+    """One row per experiment: its settings, validation metrics (ranked), baseline and test figures,
+    then a column per swept parameter (empty where the experiment leaves it at params.yaml's value)."""
+    rows = []
+    for name, _, metrics in found:
+        evaluate = metrics.get(paths.EVALUATE_METRICS.as_posix(), {})
+        if not evaluate:
+            continue
+        validation = evaluate["validation"]
+        rows.append(
+            {"experiment": name, "settings": ", ".join(f"{k}={v}" for k, v in settings[name].items()),
+             f"valid {metric}": validation["model"][metric],
+             f"valid baseline {metric}": validation["baseline"][metric],
+             f"valid lift {metric}": validation["lift"][metric],
+             "valid log_loss": validation["model"]["log_loss"],
+             f"test {metric} (not used to rank)": evaluate["model"][metric]} | settings[name]
+        )  # fmt: skip
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    parameters = swept_parameters(settings.values())
+    table[parameters] = table[parameters].convert_dtypes()  # whole numbers stay whole beside the gaps
+    ascending = METRICS[metric] == "lower"
+    return table.sort_values([f"valid {metric}", "experiment"], ascending=[ascending, True]).reset_index(
+        drop=True
+    )
+
+
+SPEC_SHAPE = dict.fromkeys(["workers", "timeout_minutes", "rank_by", "grid"])
+
+
+def with_settings(params: dict, settings: dict[str, object]) -> dict:
+    """A copy of `params` with one run's dotted settings (`train.hgb.max_iter: 50`) applied; the grid's
+    keys were checked to be parameters of `params` (check_grid)."""
+    changed = copy.deepcopy(params)
+    for dotted, value in settings.items():
+        parent, name = parent_of(changed, dotted)
+        parent[name] = value
+    return changed
+
+
+def check_values(runs: list[dict[str, object]], params: dict, source: str) -> None:
+    """Every run's values through the checks of the sections it sets (VALUE_CHECKS)."""
+    for run in runs:
+        changed = with_settings(params, run)
+        sections = sorted({dotted.split(".")[0] for dotted in run} & VALUE_CHECKS.keys())
+        for check in dict.fromkeys(VALUE_CHECKS[section] for section in sections):  # train+features: once
+            try:
+                check(changed)
+            except ParamError as error:
+                raise ParamError(f"{source}: the run {run}: {error}") from None
+
+
+def read_spec(path: Path) -> dict:
+    """The sweep spec, checked whole before anything is queued; raises ParamError naming the problem."""
+    if not path.exists():
+        raise ParamError(f"{path} does not exist")
+    source = path.as_posix()
+    spec = parse_params(path.read_text(), source)
+    check_shape(spec, SPEC_SHAPE, source=source)
+    require(is_whole(spec["workers"], 1), "workers", spec["workers"], "a whole number >= 1", source)
+    timeout = spec["timeout_minutes"]
+    require(is_positive(timeout), "timeout_minutes", timeout, "a finite number > 0", source)
+    metric = spec["rank_by"]
+    known = isinstance(metric, str) and metric in METRICS
+    require(known, "rank_by", metric, f"one of {sorted(METRICS)}", source)
+    params = project_params()
+    check_grid(spec["grid"], params, source)
+    check_values(expand(spec["grid"]), params, source)
+    return spec
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=paths.SWEEP_SPEC, help="the grid (default: sweep.yaml)")
+    try:
+        spec = read_spec(parser.parse_args(argv).spec)
+    except ParamError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    metric = spec["rank_by"]
+    runs = expand(spec["grid"])
+    tasks = queue(runs)
+    print(f"queued {len(tasks)} experiments; running with {spec['workers']} workers ...", flush=True)
+    outcome = run_queue(tasks, spec["workers"], spec["timeout_minutes"] * 60)
+    settings = dict(zip(tasks, runs, strict=True))
+    table = comparison(list(experiments(outcome.finished)), settings, metric)
+    output = paths.SWEEP_REPORTS
+    output.mkdir(parents=True, exist_ok=True)
+    summary = (
+        f"{len(outcome.finished)} finished, {len(outcome.failed)} failed {outcome.failed}, "
+        f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
+        f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
+    )
+    summary += "".join(f"\n\n- {name} failed: {failure_reason(tasks[name])}" for name in outcome.failed)
+    parameters = swept_parameters(runs)
+    shown = table.drop(columns=parameters, errors="ignore")  # they are in "settings"
+    ranked = shown.to_markdown(index=False) if not table.empty else "no results"
+    write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{ranked}\n", output / "sweep.md")
+    if table.empty:  # no table or figure of an earlier sweep left beside this report
+        for stale in (output / "sweep.csv", output / "sweep.png"):
+            stale.unlink(missing_ok=True)
+    else:
+        write_csv(table, output / "sweep.csv")
+        metric_by_parameter(
+            table, parameters, f"valid {metric}", float(table[f"valid baseline {metric}"].iloc[0]),
+            "baseline (carrier x hour)", f"validation {metric} by parameter", output / "sweep.png",
+        )  # fmt: skip
+    print(summary)
+    print(table.to_string(index=False))
+    return 0 if not outcome.failed and not outcome.left_queued else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,0 @@
-"""`make verify`: a clean run of the pipeline must reproduce the committed lock file and outputs."""
-
-import sys
-
-from flights import paths
-from mlkit import verify
-
-if __name__ == "__main__":
-    sys.exit(verify.main([path.as_posix() for path in paths.REPRODUCED]))

@@ -1,0 +1,18 @@
+"""The shared vocabulary of the flights domain: column names, the label, the months and the statuses."""
+
+WEATHER_COLUMNS = [
+    "temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip", "pressure", "visib",
+]  # fmt: skip
+PLANE_COLUMNS = {"year": "plane_year", "seats": "plane_seats", "engines": "plane_engines"}
+AIRPORT_COLUMNS = {
+    "lat": "dest_lat",
+    "lon": "dest_lon",
+    "alt": "dest_alt",
+    "tz": "dest_tz",
+    "dst": "dest_dst",
+}
+MAX_WIND_SPEED_MPH = 100  # the one recorded 1048 mph is an instrument error
+LABEL_POLICIES = ("disrupted", "completed")
+LABEL = "disrupted"
+MONTHS = range(1, 13)  # the calendar months a flight's `month` may hold
+STATUSES = ("completed", "cancelled", "diverted")
