@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro test test-fast verify bench lint serve predict pr-report sweep
+.PHONY: help setup repro test test-fast verify bench lint serve predict pr-report sweep docs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ verify: setup ## re-run the pipeline from scratch; fail if dvc.lock, a metric, a
 
 bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 	python -m benchmarks.run
+
+docs: setup ## build the docs site strictly into site/, its figures regenerated from the committed files first
+	python docs/figures.py --write
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
 
 lint: setup ## static checks
 	ruff check src tests benchmarks

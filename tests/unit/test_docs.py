@@ -1,0 +1,204 @@
+"""The documentation: every figure generated from the committed files, the site built strictly and offline,
+README.md short, and the prose that reads the figures still true of them."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+README_LIMIT = 12_000  # bytes: a newcomer reads it in under ten minutes
+
+
+def _figures():
+    spec = importlib.util.spec_from_file_location("docs_figures", ROOT / "docs" / "figures.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+figures = _figures()
+
+
+def _mkdocs(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_every_generated_figure_is_what_the_committed_files_give():
+    stale = [path.relative_to(ROOT).as_posix() for path in figures.stale(ROOT)]
+    assert not stale, f"stale figures in {stale}: run `python docs/figures.py --write` (or `make docs`)"
+
+
+def test_a_moved_number_without_its_text_is_caught(tmp_path):
+    for relative in ["README.md", "params.yaml", "metrics/evaluate.json", "metrics/split.json"]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text((ROOT / relative).read_text())
+    (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks/results.json").write_text((ROOT / "benchmarks/results.json").read_text())
+    src = figures.Sources(tmp_path)
+    text = README.read_text()
+    assert figures.render(text, src) == text
+    evaluate = json.loads((tmp_path / "metrics/evaluate.json").read_text())
+    evaluate["model"]["roc_auc"] += 0.01
+    (tmp_path / "metrics/evaluate.json").write_text(json.dumps(evaluate))
+    assert figures.render(text, figures.Sources(tmp_path)) != text
+
+
+def test_an_unknown_figure_is_named():
+    with pytest.raises(figures.FigureError, match=r"page\.md: unknown figure 'nope'"):
+        figures.render("<!-- fig:nope --><!-- /fig -->", figures.Sources(ROOT), "page.md")
+
+
+def test_readme_is_a_short_front_door():
+    text = README.read_text()
+    assert len(README.read_bytes()) <= README_LIMIT
+    assert "make repro" in text and "make test" in text
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
+        assert (ROOT / image).is_file(), f"README shows {image}, which is not in the repository"
+    for link in re.findall(r"\]\((docs/[^)#]+)", text):
+        assert (ROOT / link).is_file(), f"README links to {link}, which does not exist"
+
+
+def _tree_paths(block: str) -> list[str]:
+    """The paths a layout tree names: the first field of each line (before a gap of 2+ spaces), nested
+    by indentation; a bare module name under a package folder is that package's `.py` file."""
+    found, stack = [], []
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        indent = (len(line) - len(line.lstrip())) // 2
+        names = re.split(r"\s{2,}", line.strip())[0]
+        stack = stack[:indent]
+        parent = "".join(stack)
+        entries = [n.strip(",") for n in re.split(r",\s*|\s+", names) if n.strip(",")]
+        for name in entries:
+            if "<" in name or name.startswith("`"):
+                continue
+            if "." not in name and "/" not in name and parent.startswith("src/"):
+                name += ".py"
+            found.append(parent + name)
+        if len(entries) == 1 and entries[0].endswith("/"):
+            stack.append(entries[0])
+    return found
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/layout.md"])
+def test_the_layout_trees_name_real_files(page):
+    text = (ROOT / page).read_text()
+    tree = re.search(r"## (?:Project layout|Layout[^\n]*)\n.*?```\n(.*?)```", text, re.DOTALL)
+    tree = tree or re.search(r"^```\n(.*?)```", text, re.DOTALL | re.MULTILINE)
+    missing = [path for path in _tree_paths(tree[1]) if not (ROOT / path).exists()]
+    assert not missing, f"{page}'s layout tree names paths that do not exist: {missing}"
+
+
+def test_the_reuse_page_names_real_modules_and_its_example_imports():
+    text = (ROOT / "docs/reuse.md").read_text()
+    for module in sorted(set(re.findall(r"`(mlkit(?:\.\w+)+)`", text))):
+        path = ROOT / "src" / Path(*module.split("."))
+        assert path.with_suffix(".py").is_file() or (path / "__init__.py").is_file(), f"no module {module}"
+    for code in re.findall(r"```python\n(.*?)```", text, re.DOTALL):
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mlkit"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    assert hasattr(module, alias.name), f"{node.module} has no {alias.name}"
+
+
+def _sweep() -> tuple[list[dict[str, str]], list[str], str]:
+    return figures.sweep_rows(figures.Sources(ROOT))
+
+
+def test_the_sweep_readings_hold():
+    """What docs/experiments.md, docs/index.md and README.md say when they read the sweep."""
+    rows, parameters, metric = _sweep()
+    valid, test = f"valid {metric}", f"test {metric} (not used to rank)"
+    src = figures.Sources(ROOT)
+    assert figures.committed(src, rows[0], parameters), "the committed settings no longer rank first"
+    logreg = [r for r in rows if r["train.model"] == "logreg"]
+    others = [r for r in rows if r["train.model"] != "logreg"]
+    assert max(float(r[valid]) for r in logreg) < min(float(r[valid]) for r in others), "logreg is not last"
+    assert max(float(r[test]) for r in logreg) > max(float(r[test]) for r in others), (
+        "logreg not best on test"
+    )
+    dry = [r for r in rows if r.get("features.weather", "").lower() == "false"]
+    wet = [r for r in others if r.get("features.weather", "").lower() != "false"]
+    assert len(dry) == 1, "the sweep has no single model without weather"
+    assert float(dry[0][valid]) >= min(float(r[valid]) for r in wet), "without weather ranks below the rest"
+    baseline = json.loads((ROOT / "metrics/evaluate.json").read_text())["baseline"][metric]
+    assert abs(float(dry[0][test]) - baseline) < 0.01, (
+        "without weather no longer sits at the baseline's level"
+    )
+    assert float(dry[0][test]) < min(float(r[test]) for r in wet)
+
+
+def test_the_drift_reading_holds():
+    """docs/delivery.md: a December batch flags weather features."""
+    flagged = json.loads((ROOT / "metrics/drift.json").read_text())["flagged"]
+    weather = {"temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip", "pressure", "visib"}
+    assert flagged and set(flagged) <= weather
+
+
+def test_the_sweep_table_is_committed():
+    tracked = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", figures.SWEEP], cwd=ROOT, capture_output=True, text=True
+    )
+    assert tracked.returncode == 0, f"{figures.SWEEP} must be tracked: the docs read it in a fresh clone"
+    with (ROOT / figures.SWEEP).open(newline="") as handle:
+        assert list(csv.DictReader(handle))
+
+
+def test_the_site_builds_strictly_and_loads_nothing_from_the_network(tmp_path):
+    site = tmp_path / "site"
+    built = _mkdocs("build", "--strict", "--site-dir", str(site), cwd=ROOT)
+    assert built.returncode == 0, built.stdout + built.stderr
+    pages = sorted(site.rglob("*.html"))
+    assert (site / "reference" / "mlkit.stage.html").exists(), "no API reference page for mlkit.stage"
+    remote = re.compile(
+        r"<(?:script|img|iframe)[^>]*\ssrc=\"(?:https?:)?//|<link[^>]*\shref=\"(?:https?:)?//"
+    )
+    for page in pages:
+        html = page.read_text()
+        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html, page
+        assert not remote.search(html), f"{page.relative_to(site)} loads a resource from the network"
+
+
+# Each case breaks one page of a small site built with this repository's `validation:` block.
+BROKEN = {
+    "a page missing from the nav": ("orphan.md", "# Orphan\n"),
+    "a link to a missing page": ("index.md", "# Home\n\n[x](missing.md)\n"),
+    "an absolute link": ("index.md", "# Home\n\n[x](/other.md)\n"),
+    "an unrecognized link": ("index.md", "# Home\n\n[x](other)\n"),
+    "a broken anchor": ("index.md", "# Home\n\n[x](other.md#nowhere)\n"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_the_validation_block_fails_the_build(tmp_path, case):
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    assert config.get("strict") is True
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Home\n\n[Other](other.md)\n")
+    (docs / "other.md").write_text("# Other\n")
+    mini = {"site_name": "t", "nav": ["index.md", "other.md"], "validation": config["validation"]}
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(mini))
+    assert _mkdocs("build", "--strict", cwd=tmp_path).returncode == 0
+    name, text = BROKEN[case]
+    (docs / name).write_text(text)
+    assert _mkdocs("build", "--strict", cwd=tmp_path).returncode != 0, f"{case} passed the strict build"
