@@ -46,7 +46,7 @@ bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 	python -m benchmarks.run
 
 docs: setup ## build the docs site strictly into site/, its figures regenerated from the committed files first
-	python docs/figures.py --write
+	python -m docsgen --write
 	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
 
 lint: setup ## static checks

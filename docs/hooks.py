@@ -1,7 +1,7 @@
 """MkDocs hooks (mkdocs.yml `hooks:`): the figures rendered afresh, and the API reference of `mlkit`.
 
-- Every `<!-- fig:NAME -->...<!-- /fig -->` block of a page is rendered from the committed files by
-  `docs/figures.py`, so the site never shows a stale figure whatever the committed text holds.
+- Every `<!-- fig:NAME -->...<!-- /fig -->` block of a page is rendered from the committed files by the
+  repository's `docsgen` package, so the site never shows a stale figure, whatever the committed text.
 - The nav entry `API reference: reference/mlkit.md` becomes one page per module of `src/mlkit`, found by
   walking the package at build time (`::: mlkit.<module>` for mkdocstrings): a module added, moved or
   removed needs no edit here or in mkdocs.yml.
@@ -10,27 +10,20 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import sys
 from pathlib import Path
 
 from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the repository's own docsgen package, wherever mkdocs runs from
+
+from docsgen.render import render  # noqa: E402
+from docsgen.sources import Sources  # noqa: E402
+
 PACKAGE = ROOT / "src" / "mlkit"
 INDEX = "reference/mlkit.md"
 NAV_TITLE = "API reference"
-
-
-def _load_figures():
-    spec = importlib.util.spec_from_file_location("docs_figures", Path(__file__).with_name("figures.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-figures = _load_figures()
 
 
 def modules(package: Path = PACKAGE) -> list[str]:
@@ -94,4 +87,4 @@ def on_files(files, config, **kwargs):
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
-    return figures.render(markdown, figures.Sources(ROOT), page.file.src_uri)
+    return render(markdown, Sources(ROOT), page.file.src_uri)

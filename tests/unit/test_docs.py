@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import csv
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -21,15 +21,11 @@ README = ROOT / "README.md"
 README_LIMIT = 12_000  # bytes: a newcomer reads it in under ten minutes
 
 
-def _figures():
-    spec = importlib.util.spec_from_file_location("docs_figures", ROOT / "docs" / "figures.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(ROOT))  # docsgen is a top-level package of the repository, like benchmarks
 
-
-figures = _figures()
+from docsgen import render as figures  # noqa: E402
+from docsgen import sweep  # noqa: E402
+from docsgen.sources import FigureError, Sources  # noqa: E402
 
 
 def _mkdocs(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -41,7 +37,7 @@ def _mkdocs(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_every_generated_figure_is_what_the_committed_files_give():
     stale = [path.relative_to(ROOT).as_posix() for path in figures.stale(ROOT)]
-    assert not stale, f"stale figures in {stale}: run `python docs/figures.py --write` (or `make docs`)"
+    assert not stale, f"stale figures in {stale}: run `python -m docsgen --write` (or `make docs`)"
 
 
 def test_a_moved_number_without_its_text_is_caught(tmp_path):
@@ -51,18 +47,18 @@ def test_a_moved_number_without_its_text_is_caught(tmp_path):
     (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
     (tmp_path / "benchmarks").mkdir()
     (tmp_path / "benchmarks/results.json").write_text((ROOT / "benchmarks/results.json").read_text())
-    src = figures.Sources(tmp_path)
+    src = Sources(tmp_path)
     text = README.read_text()
     assert figures.render(text, src) == text
     evaluate = json.loads((tmp_path / "metrics/evaluate.json").read_text())
     evaluate["model"]["roc_auc"] += 0.01
     (tmp_path / "metrics/evaluate.json").write_text(json.dumps(evaluate))
-    assert figures.render(text, figures.Sources(tmp_path)) != text
+    assert figures.render(text, Sources(tmp_path)) != text
 
 
 def test_an_unknown_figure_is_named():
-    with pytest.raises(figures.FigureError, match=r"page\.md: unknown figure 'nope'"):
-        figures.render("<!-- fig:nope --><!-- /fig -->", figures.Sources(ROOT), "page.md")
+    with pytest.raises(FigureError, match=r"page\.md: unknown figure 'nope'"):
+        figures.render("<!-- fig:nope --><!-- /fig -->", Sources(ROOT), "page.md")
 
 
 def test_readme_is_a_short_front_door():
@@ -121,15 +117,15 @@ def test_the_reuse_page_names_real_modules_and_its_example_imports():
 
 
 def _sweep() -> tuple[list[dict[str, str]], list[str], str]:
-    return figures.sweep_rows(figures.Sources(ROOT))
+    return sweep.sweep_rows(Sources(ROOT))
 
 
 def test_the_sweep_readings_hold():
     """What docs/experiments.md, docs/index.md and README.md say when they read the sweep."""
     rows, parameters, metric = _sweep()
     valid, test = f"valid {metric}", f"test {metric} (not used to rank)"
-    src = figures.Sources(ROOT)
-    assert figures.committed(src, rows[0], parameters), "the committed settings no longer rank first"
+    src = Sources(ROOT)
+    assert sweep.committed(src, rows[0], parameters), "the committed settings no longer rank first"
     logreg = [r for r in rows if r["train.model"] == "logreg"]
     others = [r for r in rows if r["train.model"] != "logreg"]
     assert max(float(r[valid]) for r in logreg) < min(float(r[valid]) for r in others), "logreg is not last"
@@ -156,10 +152,10 @@ def test_the_drift_reading_holds():
 
 def test_the_sweep_table_is_committed():
     tracked = subprocess.run(
-        ["git", "ls-files", "--error-unmatch", figures.SWEEP], cwd=ROOT, capture_output=True, text=True
+        ["git", "ls-files", "--error-unmatch", sweep.SWEEP], cwd=ROOT, capture_output=True, text=True
     )
-    assert tracked.returncode == 0, f"{figures.SWEEP} must be tracked: the docs read it in a fresh clone"
-    with (ROOT / figures.SWEEP).open(newline="") as handle:
+    assert tracked.returncode == 0, f"{sweep.SWEEP} must be tracked: the docs read it in a fresh clone"
+    with (ROOT / sweep.SWEEP).open(newline="") as handle:
         assert list(csv.DictReader(handle))
 
 

@@ -1,0 +1,261 @@
+"""The figures of the data and the model: results against the baseline, data quality, split, gates,
+the batch and its drift."""
+
+from __future__ import annotations
+
+from docsgen.sources import (
+    LOWER_IS_BETTER,
+    METRIC_LABELS,
+    Sources,
+    cell,
+    count,
+    metric,
+    miss,
+    months,
+    share,
+    signed,
+    table,
+)
+
+
+def _metrics_table(sections: dict, names: list[str], metrics: list[str], lift: dict | None) -> str:
+    header = ["", *(METRIC_LABELS[m] for m in metrics)]
+    rows = [
+        [label, *(metric(sections[key].get(m)) for m in metrics)] for key, label in names if key in sections
+    ]
+    if lift is not None:
+        rows.append(["lift (model - baseline)", *(signed(lift.get(m)) for m in metrics)])
+    return table(header, rows, ["l"] + ["r"] * len(metrics))
+
+
+def _model_name(src: Sources) -> str:
+    train = src.params["train"]
+    weather = "with" if src.params.get("features", {}).get("weather", True) else "without"
+    return f"model (`{train['model']}`, {weather} weather)"
+
+
+def results(src: Sources) -> str:
+    """Model against the baseline on the test months, and on the validation month that choices are made on."""
+    ev, split = src.evaluate, src.params["split"]
+    metrics = [m for m in METRIC_LABELS if m in ev["model"]]
+    names = [
+        ("majority", "majority class"),
+        ("baseline", "baseline: carrier x scheduled hour rate"),
+        ("model", _model_name(src)),
+    ]
+    test = ev.get("test", {})
+    lines = [
+        f"**Test months** ({months(split['test_months'])}: {count(test['rows'])} flights, "
+        f"{share(test['positive_rate'])} disrupted; never used for any choice):",
+        "",
+        _metrics_table(ev, names, metrics, ev.get("lift")),
+    ]
+    validation = ev.get("validation")
+    if validation:
+        valid = src.json("metrics/split.json").get("valid", {})
+        lines += [
+            "",
+            f"**Validation** ({months(split['valid_months'])}, model fit on {months(split['fit_months'])}: "
+            f"{count(valid['rows'])} flights, {share(valid['positive_rate'])} disrupted; what settings, "
+            "thresholds and the PR check's gates are judged on):",
+            "",
+            _metrics_table(validation, names[1:], [m for m in metrics if m != "f1"], validation.get("lift")),
+        ]
+    lines += [
+        "",
+        "Higher is better for ROC AUC, average precision and F1; lower for log loss and Brier. "
+        "F1 uses the threshold chosen on the validation month.",
+    ]
+    return "\n".join(lines)
+
+
+def tables(src: Sources) -> str:
+    """Rows of each raw table as read and as kept (a sample keeps fewer flights)."""
+    ingest = src.quality["ingest"]
+    rows = [
+        [f"`{name}`", count(ingest["rows_read"][name]), count(ingest["rows_kept"][name])]
+        for name in ingest["rows_read"]
+    ]
+    note = (
+        f"`data.sample_fraction` = {ingest.get('sample_fraction', 1.0)}; months {months(ingest['months'])}."
+    )
+    return table(["table", "rows read", "rows kept"], rows, ["l", "r", "r"]) + "\n\n" + note
+
+
+def label(src: Sources) -> str:
+    """Flight status counts and both class rates."""
+    prepare = src.quality["prepare"]
+    status = prepare["status_counts"]
+    total = sum(status.values())
+    described = {
+        "completed": "arrived: has an arrival delay",
+        "cancelled": "no `dep_time`",
+        "diverted": "departed, no arrival delay",
+    }
+    rows = [[name, described.get(name, ""), count(n), share(n / total)] for name, n in status.items()]
+    policy = prepare["label_policy"]
+    text = (
+        f"Label rate under the committed policy (`label.policy: {policy}`): "
+        f"**{share(prepare['label_rate'])}**; among completed flights only (the `completed` policy, the BTS "
+        f"convention): **{share(prepare['label_rate_completed_only'])}**. "
+        f"Rows excluded by the policy: {count(prepare['rows_excluded_by_label_policy'])}."
+    )
+    return table(["status", "meaning", "flights", "share"], rows, ["l", "l", "r", "r"]) + "\n\n" + text
+
+
+def coverage(src: Sources) -> str:
+    """How many flights find their row in each joined table, and the commonest misses."""
+    joins = src.quality["validate"]["join_coverage"]
+    floors = src.params.get("validate", {}).get("min_join_coverage", {})
+    rows = []
+    for name, found in joins.items():
+        top = ", ".join(f"{cell(miss(key))} ({count(n)})" for key, n in found.get("top_unmatched", [])[:4])
+        floor = floors.get(name)
+        rows.append(
+            [
+                f"`{name}`",
+                count(found["matched"]),
+                count(found["unmatched"]),
+                share(found["coverage"], 2),
+                share(floor, 0) if floor is not None else "",
+                top or "-",
+            ]
+        )
+    return table(
+        [
+            "join",
+            "matched",
+            "unmatched",
+            "coverage",
+            "floor (`validate.min_join_coverage`)",
+            "commonest misses",
+        ],
+        rows,
+        ["l", "r", "r", "r", "r", "l"],
+    )
+
+
+def findings(src: Sources) -> str:
+    """What prepare counts and fixes rather than hides."""
+    prepare = src.quality["prepare"]
+    rows = [
+        [f"flights without {name.replace('_', ' ')}", count(n)] for name, n in prepare["rows_without"].items()
+    ]
+    rows += [
+        [f"weather values blanked: {name.replace('_', ' ')}", count(n)]
+        for name, n in prepare.get("weather_values_blanked", {}).items()
+    ]
+    return table(["finding (metrics/data_quality.json, `prepare`)", "flights"], rows, ["l", "r"])
+
+
+def split(src: Sources) -> str:
+    """Rows and class rate of each part of the temporal split."""
+    parts = src.json("metrics/split.json")
+    params = src.params["split"]
+    which = {"fit": params["fit_months"], "valid": params["valid_months"], "test": params["test_months"]}
+    role = {
+        "fit": "settings and threshold are chosen on a model fit here",
+        "valid": "... and scored here; the final model is refit on fit + valid",
+        "test": "reported, never used for a choice",
+    }
+    names = [*(n for n in which if n in parts), *(n for n in parts if n not in which)]
+    rows = [
+        [
+            f"`{name}`",
+            months(which.get(name, [])),
+            count(parts[name]["rows"]),
+            share(parts[name]["positive_rate"]),
+            role.get(name, ""),
+        ]
+        for name in names
+    ]
+    outside = src.quality.get("split", {}).get("rows_outside_parts", 0)
+    return (
+        table(["part", "months", "flights", "disrupted", "role"], rows, ["l", "l", "r", "r", "l"])
+        + f"\n\nFlights in months that no part lists: {count(outside)}."
+    )
+
+
+def importance(src: Sources) -> str:
+    """The permutation importance of the committed model, top features."""
+    found = src.csv("plots/evaluate/importance.csv")[:10]
+    rows = [
+        [f"`{row['feature']}`", f"{float(row['importance']):.4f}", f"{float(row['std']):.4f}"]
+        for row in found
+    ]
+    return table(["feature", "drop in ROC AUC when shuffled", "std over repeats"], rows, ["l", "r", "r"])
+
+
+def gates(src: Sources) -> str:
+    """The PR check's thresholds from params.yaml."""
+    gates = src.params["gates"]
+    rows = []
+    for name in dict.fromkeys([*gates.get("tolerance", {}), *gates.get("min_lift", {})]):
+        tolerance, lift = gates.get("tolerance", {}).get(name), gates.get("min_lift", {}).get(name)
+        direction = "lower" if name in LOWER_IS_BETTER else "higher"
+        rows.append(
+            [
+                METRIC_LABELS.get(name, name),
+                direction,
+                "" if tolerance is None else f"{tolerance:g}",
+                "" if lift is None else f"{lift:g}",
+            ]
+        )
+    valid_lift = src.evaluate.get("validation", {}).get("lift", {}).get("roc_auc")
+    note = (
+        f"\n\nThe committed model's validation lift in ROC AUC: {signed(valid_lift)}."
+        if valid_lift is not None
+        else ""
+    )
+    return (
+        table(
+            [
+                "metric",
+                "better",
+                "`gates.tolerance` (largest regression vs base)",
+                "`gates.min_lift` (must beat the baseline by)",
+            ],
+            rows,
+            ["l", "l", "r", "r"],
+        )
+        + note
+    )
+
+
+def batch(src: Sources) -> str:
+    """What the committed `score` stage scored."""
+    score = src.json("metrics/score.json")
+    month = src.params.get("score", {}).get("month")
+    rows = [
+        ["rows in the batch", count(score["rows"])],
+        ["scored", count(score["scored"])],
+        ["rejected (quarantined)", f"{count(score['rejected'])} ({share(score['rejected_share'], 2)})"],
+        ["flagged as disrupted", share(score["flagged_share"])],
+        ["mean probability", metric(score["mean_probability"], 3)],
+        ["flights lacking some weather", count(score.get("missing_weather", 0))],
+        ["flights to a destination unseen in training", count(score.get("unseen_dest", 0))],
+        ["threshold", metric(score["threshold"], 3)],
+    ]
+    return table([f"`score` stage (`score.month: {month}`)", "value"], rows, ["l", "r"])
+
+
+def drift(src: Sources) -> str:
+    """Features the `monitor` stage flags, with their population stability index."""
+    found = src.json("metrics/drift.json")
+    flag = src.params.get("monitor", {}).get("psi_flag")
+    features = found["features"]
+    rows = [
+        [f"`{name}`", f"{features[name]['psi']:.3f}"]
+        for name in sorted(features, key=lambda n: -features[n]["psi"])
+        if features[name]["flagged"]
+    ]
+    score = found.get("score", {})
+    text = (
+        f"{count(found['batch_rows'])} scored flights against {count(found['reference_rows'])} training "
+        f"flights; flag at PSI >= {flag}. Flagged: {len(rows)} of {len(features)} features; the score "
+        f"distribution's PSI is {score.get('psi', float('nan')):.3f}"
+        f"{' (flagged)' if score.get('flagged') else ''}."
+    )
+    if not rows:
+        return text
+    return text + "\n\n" + table(["flagged feature", "PSI"], rows, ["l", "r"])
