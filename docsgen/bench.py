@@ -15,6 +15,7 @@ BENCH_LABELS = {
     "lock_rewrite_s": "DVC's round trip of `dvc.lock` after each stage",
     "noop_repro_s": "no-op `dvc repro`",
     "noop_repro_one_stage_repo_s": "no-op `dvc repro` of a one-stage repository (DVC's floor)",
+    "noop_over_floor": "no-op `dvc repro` over DVC's floor (median of side-by-side pairs)",
     "cpu_probe_s": "CPU probe: a fixed pure-Python loop (lower is a faster machine)",
     "cached_rerun_s": "re-run of an experiment already run (`dvc exp run -S`, stages from the run-cache)",
     "cached_rerun_without_code_deps_s": "the same with every `src/` dependency dropped from dvc.yaml",
@@ -115,3 +116,15 @@ def targets_met(src: Sources) -> str:
     found = src.json("benchmarks/results.json")
     targets = [t for suite in found.values() for t in suite.get("targets", {}).values()]
     return f"{sum(t['met'] for t in targets)} of {len(targets)}"
+
+
+def room_edits(src: Sources) -> str:
+    """What a folder dependency costs: per room, the stages one edited module re-runs, and the seconds."""
+    found = src.json("benchmarks/results.json").get("pipeline", {}).get("room_edit_rerun")
+    if not found:
+        return "Not in the committed `benchmarks/results.json` yet: the next `make bench` measures it."
+    rows = [
+        [f"`{room}`", f"`{edit['edited']}`", str(edit["stages_rerun"]), seconds(edit["seconds"])]
+        for room, edit in found.items()
+    ]
+    return table(["room", "module edited", "stages re-run", "`dvc repro` time"], rows, ["l", "l", "r", "r"])

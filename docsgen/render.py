@@ -26,6 +26,7 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "drift": data.drift,
     "benchmarks": bench.benchmarks,
     "stage-times": bench.stage_times,
+    "room-edits": bench.room_edits,
     "targets-met": bench.targets_met,
     "sweep": sweep.sweep,
     "sweep-size": sweep.sweep_size,
