@@ -50,8 +50,8 @@ docs: setup ## build the docs site strictly into site/, its figures regenerated 
 	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
 
 lint: setup ## static checks
-	ruff check src tests benchmarks
-	ruff format --check src tests benchmarks
+	ruff check src tests benchmarks docsgen docs
+	ruff format --check src tests benchmarks docsgen docs
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 serve: setup ## serve the current model over HTTP on 127.0.0.1:PORT (default 8000)

@@ -28,7 +28,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 # What is never copied: the environment, git's own data, and pipeline outputs that DVC rebuilds.
 SKIPPED_DIRS = (
     ".venv", ".git", ".dvc/cache", ".dvc/tmp", "data/raw", "data/prepared", "data/split", "data/scored",
-    "models", "reports", "dvc_plots",
+    "models", "reports", "dvc_plots", "site",
 )  # fmt: skip
 # A 5% sample and lighter model settings: the same code paths, a fraction of the time.
 FAST_PARAMS = {

@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -17,9 +16,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from builders import synthetic_flights
 from conftest import small_train_params
 from flights.model.train import TRUSTED_TYPES, build_pipeline
-from flights.vocabulary import WEATHER_COLUMNS
 from mlkit.persistence import (
     ZIP_DATE,
     UntrustedModelError,
@@ -30,11 +29,6 @@ from mlkit.persistence import (
 )
 
 TRAIN_PARAMS = small_train_params(max_iter=15)
-AIRPORTS = {
-    "LAX": (33.9, -118.4, -8.0, "A"),
-    "BOS": (42.4, -71.0, -5.0, "A"),
-    "HNL": (21.3, -157.9, -10.0, "N"),
-}
 
 
 class Doubler(TransformerMixin, BaseEstimator):
@@ -55,45 +49,8 @@ def numeric_data(rows: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     return X, y
 
 
-def flights_frame(rows: int = 400, seed: int = 0) -> pd.DataFrame:
-    """Columns that ScheduleFeatures.fit and transform read, plus the label `disrupted`."""
-    rng = np.random.default_rng(seed)
-    dest = rng.choice(list(AIRPORTS), rows)
-    tail = rng.choice(["N1", "N2", "N3", None], rows)
-    seats = {"N1": 200.0, "N2": 150.0, "N3": 55.0}
-    dep = rng.integers(60, 276, rows) * 5
-    arr = (dep + rng.integers(60, 400, rows)) % 1440
-    frame = pd.DataFrame(
-        {
-            "year": 2013,
-            "month": rng.integers(1, 13, rows),
-            "day": rng.integers(1, 29, rows),
-            "sched_dep_time": dep // 60 * 100 + dep % 60,
-            "sched_arr_time": arr // 60 * 100 + arr % 60,
-            "carrier": rng.choice(["AA", "UA", "DL"], rows),
-            "flight": rng.integers(1, 3000, rows),
-            "origin": rng.choice(["JFK", "LGA", "EWR"], rows),
-            "dest": dest,
-            "tailnum": pd.array(tail, dtype="str"),
-            "distance": [{"LAX": 2475, "BOS": 187, "HNL": 4983}[d] for d in dest],
-            "plane_year": [2000.0 + len(t or "") if t else np.nan for t in tail],
-            "plane_seats": [seats.get(t, np.nan) for t in tail],
-            "plane_engines": [2.0 if t else np.nan for t in tail],
-            "dest_lat": [AIRPORTS[d][0] for d in dest],
-            "dest_lon": [AIRPORTS[d][1] for d in dest],
-            "dest_tz": [AIRPORTS[d][2] for d in dest],
-            "dest_dst": [AIRPORTS[d][3] for d in dest],
-        }
-    )
-    for column in WEATHER_COLUMNS:
-        frame[column] = rng.gamma(2.0, 3.0, rows)
-    risk = (dep > 1000) * 1.0 + frame["precip"] / 5 - 1.5 + rng.normal(0, 0.5, rows)
-    frame["disrupted"] = (rng.uniform(size=rows) < 1 / (1 + np.exp(-risk))).astype("int8")
-    return frame
-
-
 def fitted_flights_pipeline(model: str = "hgb") -> Pipeline:
-    frame = flights_frame()
+    frame = synthetic_flights(rows=400)
     return build_pipeline(TRAIN_PARAMS | {"model": model}, {"weather": True}).fit(frame, frame["disrupted"])
 
 
@@ -142,7 +99,7 @@ def test_identical_flights_pipelines_give_identical_bytes(tmp_path, family):
     first, second = fitted_flights_pipeline(family), fitted_flights_pipeline(family)
     assert_identical_saves(first, second, tmp_path)
     loaded = load_model(tmp_path / "a.skops", TRUSTED_TYPES)
-    frame = flights_frame(rows=100, seed=5)
+    frame = synthetic_flights(rows=100, seed=5)
     np.testing.assert_array_equal(loaded.predict_proba(frame), first.predict_proba(frame))
 
 
