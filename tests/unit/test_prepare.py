@@ -1,9 +1,12 @@
 """Unit tests of flights.data.prepare on small hand-made tables with the raw columns and dtypes."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import PROJECT
 from flights.data.prepare import (
     clean_weather,
     flight_status,
@@ -12,8 +15,9 @@ from flights.data.prepare import (
     prepare,
 )
 from flights.data.tables import dtypes_only
+from flights.params import check_params
 from flights.vocabulary import LABEL
-from mlkit.config import ParamError
+from mlkit.config import ParamError, load_params
 from mlkit.validation import enforce
 
 DISRUPTED = {"policy": "disrupted", "delay_minutes": 15}
@@ -232,17 +236,21 @@ def test_label_threshold_is_inclusive(minutes, late):
 
 
 @pytest.mark.parametrize(
-    "params, name",
+    "settings, name, rule",
     [
-        ({"policy": "arrived", "delay_minutes": 15}, "label.policy"),
-        ({"policy": "disrupted", "delay_minutes": -1}, "label.delay_minutes"),
-        ({"policy": "disrupted", "delay_minutes": 15.5}, "label.delay_minutes"),
+        ({"policy": "arrived", "delay_minutes": 15}, "label.policy", "one of ['completed', 'disrupted']"),
+        ({"policy": "disrupted", "delay_minutes": -1}, "label.delay_minutes", "a whole number >= 0"),
+        ({"policy": "disrupted", "delay_minutes": 15.5}, "label.delay_minutes", "a whole number >= 0"),
     ],
 )
-def test_label_rejects_bad_params(params, name):
-    flights = flights_table()
-    with pytest.raises(ParamError, match=name):
-        label(flights, flight_status(flights), params)
+def test_label_params_are_refused(settings, name, rule):
+    """By the params models, as the prepare stage starts (flights.params.Label)."""
+    params = load_params(PROJECT / "params.yaml") | {"label": settings}
+    value = settings[name.split(".")[1]]
+    with pytest.raises(
+        ParamError, match=re.escape(f"params.yaml: {name} = {value!r} is invalid: expected {rule}")
+    ):
+        check_params(params)
 
 
 # --- clean_weather -------------------------------------------------------------------------------

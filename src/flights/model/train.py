@@ -9,26 +9,6 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from flights.model.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names
-from mlkit.config import require, require_choice, require_positive, require_seed, require_whole
-
-FAMILIES = ("logreg", "hgb")
-IMPUTE_STRATEGIES = ("median", "mean")
-
-
-def check_params(train: dict, features: dict) -> None:
-    """Reject bad hyperparameters before any data is read."""
-    require_choice("train.model", train["model"], FAMILIES)
-    require(isinstance(features["weather"], bool), "features.weather", features["weather"], "true or false")
-    hgb, logreg = train["hgb"], train["logreg"]
-    require_positive("train.hgb.learning_rate", hgb["learning_rate"])
-    for name, minimum in (("max_iter", 1), ("max_leaf_nodes", 2), ("min_samples_leaf", 1)):
-        require_whole(f"train.hgb.{name}", hgb[name], minimum)
-    require_positive("train.hgb.l2_regularization", hgb["l2_regularization"], allow_zero=True)
-    require_seed("train.hgb.seed", hgb["seed"])
-    require_positive("train.logreg.C", logreg["C"])
-    require_whole("train.logreg.max_iter", logreg["max_iter"], 1)
-    require_whole("train.logreg.min_category_rows", logreg["min_category_rows"], 1)
-    require_choice("train.logreg.impute", logreg["impute"], IMPUTE_STRATEGIES)
 
 
 def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:
@@ -45,48 +25,56 @@ def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:
     )
 
 
+def _hgb_parts(train: dict, weather: bool, numeric: list[str]) -> tuple[ColumnTransformer, object]:
+    encode = ColumnTransformer(
+        [
+            (
+                "categories",
+                OrdinalEncoder(
+                    handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+                ),
+                CATEGORICAL_FEATURES,
+            ),
+            ("numbers", "passthrough", numeric),
+        ],
+        verbose_feature_names_out=False,
+    )
+    return encode, _hgb(train["hgb"], len(feature_names(weather)))
+
+
+def _logreg_parts(train: dict, weather: bool, numeric: list[str]) -> tuple[ColumnTransformer, object]:
+    settings = train["logreg"]
+    encode = ColumnTransformer(
+        [
+            (
+                "categories",
+                OneHotEncoder(handle_unknown="ignore", min_frequency=settings["min_category_rows"]),
+                CATEGORICAL_FEATURES,
+            ),
+            (
+                "numbers",
+                make_pipeline(
+                    SimpleImputer(strategy=settings["impute"], add_indicator=True),
+                    StandardScaler(),
+                ),
+                numeric,
+            ),
+        ],
+        verbose_feature_names_out=False,
+    )
+    return encode, LogisticRegression(C=settings["C"], max_iter=settings["max_iter"])
+
+
+# The encoding and estimator of each family flights.params.Family allows (a test keeps the two equal).
+FAMILY_PARTS = {"hgb": _hgb_parts, "logreg": _logreg_parts}
+
+
 def build_pipeline(train: dict, features: dict) -> Pipeline:
-    """The unfitted Pipeline of the chosen family: schedule features, encoding, estimator."""
-    check_params(train, features)
+    """The unfitted Pipeline of the chosen family: schedule features, encoding, estimator. The sections
+    are as flights.params validated them (every stage validates params.yaml when it starts)."""
     weather = features["weather"]
     numeric = feature_names(weather)[len(CATEGORICAL_FEATURES) :]
-    if train["model"] == "hgb":
-        encode = ColumnTransformer(
-            [
-                (
-                    "categories",
-                    OrdinalEncoder(
-                        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
-                    ),
-                    CATEGORICAL_FEATURES,
-                ),
-                ("numbers", "passthrough", numeric),
-            ],
-            verbose_feature_names_out=False,
-        )
-        estimator = _hgb(train["hgb"], len(feature_names(weather)))
-    else:
-        encode = ColumnTransformer(
-            [
-                (
-                    "categories",
-                    OneHotEncoder(
-                        handle_unknown="ignore", min_frequency=train["logreg"]["min_category_rows"]
-                    ),
-                    CATEGORICAL_FEATURES,
-                ),
-                (
-                    "numbers",
-                    make_pipeline(
-                        SimpleImputer(strategy=train["logreg"]["impute"], add_indicator=True),
-                        StandardScaler(),
-                    ),
-                    numeric,
-                ),
-            ],
-            verbose_feature_names_out=False,
-        )
-        estimator = LogisticRegression(C=train["logreg"]["C"], max_iter=train["logreg"]["max_iter"])
+    encode, estimator = FAMILY_PARTS[train["model"]](train, weather, numeric)
     return Pipeline(
         [("schedule", ScheduleFeatures(weather=weather)), ("encode", encode), ("model", estimator)]
     )

@@ -5,7 +5,7 @@ from flights.model.features import FORBIDDEN_COLUMNS
 from flights.params import project_params
 from flights.vocabulary import LABEL
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
-from mlkit.config import is_list_of, require, require_positive
+from mlkit.config import require
 from mlkit.io import read_parquet, write_json
 from mlkit.persistence import save_model
 from mlkit.stage import run_stage
@@ -14,13 +14,12 @@ from mlkit.training import fit_validated
 
 def main(params: dict) -> None:
     settings = params["baseline"]
-    require_positive("baseline.smoothing", settings["smoothing"], allow_zero=True)
     fit, valid = (read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
     group_by = settings["group_by"]
     outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
     known_before = set(fit.columns) - outcomes  # no outcome may group the rates
-    require(
-        is_list_of(group_by, known_before) and group_by,
+    require(  # the rest of group_by's rule is in flights.params.Baseline
+        set(group_by) <= known_before,
         "baseline.group_by",
         group_by,
         "a list of columns known at scheduling time, such as [carrier, hour]",

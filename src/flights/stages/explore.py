@@ -5,7 +5,6 @@ from functools import partial
 from flights import paths
 from flights.data.explore import figures
 from flights.params import project_params
-from mlkit.config import require_whole
 from mlkit.io import atomic_dir, read_json, read_parquet, write_csv
 from mlkit.plots import bar_chart
 from mlkit.runtime import in_parallel
@@ -14,8 +13,6 @@ from mlkit.stage import run_stage
 
 def main(params: dict) -> None:
     settings = params["explore"]
-    require_whole("explore.top_n", settings["top_n"], 1)
-    require_whole("explore.min_group_rows", settings["min_group_rows"], 1)
     join_coverage = read_json(paths.VALIDATE_METRICS)["join_coverage"]
     found = figures(read_parquet(paths.PREPARED), settings, join_coverage)
     with atomic_dir(paths.EXPLORE_PLOTS) as tables, atomic_dir(paths.EXPLORE_FIGURES) as images:

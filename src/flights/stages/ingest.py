@@ -1,14 +1,13 @@
 """Stage `ingest`: the raw tables as typed Parquet in data/raw/."""
 
 from flights import paths
-from flights.data.ingest import check_params, check_tracked_source, read_tables, row_account, select
+from flights.data.ingest import check_tracked_source, read_tables, row_account, select
 from flights.params import project_params
 from mlkit.io import atomic_dir, write_json, write_parquet
 from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
-    check_params(params["data"])
     check_tracked_source(params["data"]["source"])
     read = read_tables(params["data"])
     tables = select(read, params["data"])

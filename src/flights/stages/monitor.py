@@ -5,7 +5,6 @@ import pandas as pd
 from flights import paths
 from flights.model.train import TRUSTED_TYPES
 from flights.params import project_params
-from mlkit.config import require_positive, require_seed, require_whole
 from mlkit.drift import drift_table
 from mlkit.io import read_parquet, write_json
 from mlkit.persistence import load_model
@@ -14,10 +13,6 @@ from mlkit.stage import run_stage
 
 def main(params: dict) -> None:
     settings = params["monitor"]
-    require_whole("monitor.psi_bins", settings["psi_bins"], 2)
-    require_positive("monitor.psi_flag", settings["psi_flag"])
-    require_whole("monitor.reference_rows", settings["reference_rows"], 1)
-    require_seed("monitor.seed", settings["seed"])
     model = load_model(paths.MODEL, TRUSTED_TYPES)
     training = pd.concat([read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
     rows = min(settings["reference_rows"], len(training))

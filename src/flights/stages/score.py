@@ -1,7 +1,7 @@
 """Stage `score`: the latest month as a stand-in for tomorrow's schedule, scored with the model."""
 
 from flights import paths
-from flights.delivery.score import batch_month, check_params, score_flights
+from flights.delivery.score import batch_month, score_flights
 from flights.model.train import TRUSTED_TYPES
 from flights.params import project_params
 from mlkit.io import atomic_dir, read_json, read_parquet, write_json, write_parquet
@@ -11,7 +11,6 @@ from mlkit.stage import run_stage
 
 def main(params: dict) -> None:
     settings = params["score"]
-    check_params(settings)
     flights = read_parquet(paths.PREPARED)
     batch = flights[flights["month"] == batch_month(flights["month"], settings["month"])]
     model = load_model(paths.MODEL, TRUSTED_TYPES)

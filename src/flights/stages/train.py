@@ -2,7 +2,7 @@
 
 from flights import paths
 from flights.model.card import model_card
-from flights.model.train import build_pipeline, check_params
+from flights.model.train import build_pipeline
 from flights.params import project_params
 from flights.vocabulary import LABEL
 from mlkit.io import read_parquet, write_json
@@ -12,7 +12,6 @@ from mlkit.training import fit_validated
 
 
 def main(params: dict) -> None:
-    check_params(params["train"], params["features"])
     fit, valid = (read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
     model, threshold, validation = fit_validated(
         lambda: build_pipeline(params["train"], params["features"]), fit, valid, LABEL

@@ -6,46 +6,29 @@ Experiments are ranked on the validation month; the test months are shown, never
 import argparse
 import copy
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from flights import paths
-from flights.data import ingest
-from flights.data.prepare import check_label_params
-from flights.delivery import score as scoring
-from flights.model import train as modeling
-from flights.params import project_params
-from mlkit.config import (
-    ParamError,
-    check_shape,
-    is_positive,
-    is_whole,
-    parent_of,
-    parse_params,
-    require,
-)
+from flights.params import Metric, check_params, project_params
+from mlkit.config import ParamError, Section, parent_of, parse_params, positive, validate_params, whole
 from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
 from mlkit.plots import metric_by_parameter
 from mlkit.tooling.experiments import check_grid, expand, experiments, failure_reason, queue, run_queue
 
 
-# The checks that need no data, by the params section a run sets: a bad value (train.model: xgb) is
-# refused before anything is queued. The other sections are checked by their stage when it runs, and a
-# failed experiment's message is printed with the sweep's summary.
-def _check_model(params: dict) -> None:
-    modeling.check_params(params["train"], params["features"])  # train reads both sections
+class Spec(Section):
+    """sweep.yaml. The grid's keys are checked against params.yaml (check_grid), and every run's values
+    with the params models (check_values)."""
 
-
-VALUE_CHECKS: dict[str, Callable[[dict], None]] = {
-    "data": lambda params: ingest.check_params(params["data"]),
-    "label": lambda params: check_label_params(params["label"]),
-    "train": _check_model,
-    "features": _check_model,
-    "score": lambda params: scoring.check_params(params["score"]),
-}
+    workers: int = whole(1)
+    timeout_minutes: float = positive()
+    rank_by: Metric
+    grid: Any
 
 
 def swept_parameters(runs: Iterable[dict]) -> list[str]:
@@ -81,9 +64,6 @@ def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], m
     )
 
 
-SPEC_SHAPE = dict.fromkeys(["workers", "timeout_minutes", "rank_by", "grid"])
-
-
 def with_settings(params: dict, settings: dict[str, object]) -> dict:
     """A copy of `params` with one run's dotted settings (`train.hgb.max_iter: 50`) applied; the grid's
     keys were checked to be parameters of `params` (check_grid)."""
@@ -95,15 +75,13 @@ def with_settings(params: dict, settings: dict[str, object]) -> dict:
 
 
 def check_values(runs: list[dict[str, object]], params: dict, source: str) -> None:
-    """Every run's values through the checks of the sections it sets (VALUE_CHECKS)."""
+    """Every run's params, every section, through the models of flights.params (those a stage validates
+    when it starts): a bad value anywhere is refused before anything is queued."""
     for run in runs:
-        changed = with_settings(params, run)
-        sections = sorted({dotted.split(".")[0] for dotted in run} & VALUE_CHECKS.keys())
-        for check in dict.fromkeys(VALUE_CHECKS[section] for section in sections):  # train+features: once
-            try:
-                check(changed)
-            except ParamError as error:
-                raise ParamError(f"{source}: the run {run}: {error}") from None
+        try:
+            check_params(with_settings(params, run))
+        except ParamError as error:
+            raise ParamError(f"{source}: the run {run}: {error}") from None
 
 
 def read_spec(path: Path) -> dict:
@@ -112,13 +90,7 @@ def read_spec(path: Path) -> dict:
         raise ParamError(f"{path} does not exist")
     source = path.as_posix()
     spec = parse_params(path.read_text(), source)
-    check_shape(spec, SPEC_SHAPE, source=source)
-    require(is_whole(spec["workers"], 1), "workers", spec["workers"], "a whole number >= 1", source)
-    timeout = spec["timeout_minutes"]
-    require(is_positive(timeout), "timeout_minutes", timeout, "a finite number > 0", source)
-    metric = spec["rank_by"]
-    known = isinstance(metric, str) and metric in METRICS
-    require(known, "rank_by", metric, f"one of {sorted(METRICS)}", source)
+    validate_params(spec, Spec, source)
     params = project_params()
     check_grid(spec["grid"], params, source)
     check_values(expand(spec["grid"]), params, source)
