@@ -16,12 +16,13 @@ import yaml
 from pydantic import ValidationError
 
 from conftest import Repo
-from flights.delivery.inputs import Flight
-from flights.delivery.predict import check_paths, read_flights
-from flights.delivery.score import REQUEST_COLUMNS, batch_month, check_params, missing_fields, score_flights
+from flights.data.fields import INPUT_NAMES, NOT_INPUTS
+from flights.delivery.inputs import flight_model
+from flights.delivery.score import batch_month, score_flights
 from flights.model.features import model_inputs
 from flights.model.train import expected_weather, known_categories
 from mlkit.config import ParamError
+from mlkit.scoring import check_paths, read_table
 from mlkit.validation import DataError
 
 pytestmark = pytest.mark.slow
@@ -76,16 +77,6 @@ def reason_fragments(reason: str) -> list[str]:
     return reason.split("; ")
 
 
-def test_missing_fields_names_each_rows_gaps_in_the_expected_order():
-    frame = pd.DataFrame(
-        {"humid": [50.0, np.nan, np.nan, 40.0], "temp": [30.0, 31.0, np.nan, np.nan]}, index=[7, 3, 5, 1]
-    )
-    missing = missing_fields(frame, ["temp", "humid", "visib"])  # visib: a column the file lacks
-    assert missing.to_dict() == {7: "visib", 3: "humid;visib", 5: "temp;humid;visib", 1: "temp;visib"}
-    assert missing_fields(frame, ["humid"]).tolist() == ["", "humid", "humid", ""]
-    assert missing_fields(frame.iloc[:0], ["temp"]).empty
-
-
 def test_a_clean_batch_is_scored_whole_with_the_pipeline(flights, model, threshold):
     scored, rejected, summary = score(flights, model, threshold)
     assert len(rejected) == 0 and len(scored) == len(flights)
@@ -111,14 +102,15 @@ def test_each_row_names_the_expected_weather_it_lacks(flights, model, threshold)
 
 BAD_ROWS = {
     "carrier-not-a-code": ({"carrier": "U"}, "carrier", "str_matches"),
-    "unknown-carrier": ({"carrier": "ZZ"}, "carrier", "isin"),
-    "origin-not-trained": ({"origin": "BOS"}, "origin", "isin"),
+    "unknown-carrier": ({"carrier": "ZZ"}, "carrier", "isin_carrier_known_to_model"),
+    "origin-not-trained": ({"origin": "BOS"}, "origin", "isin_origin_known_to_model"),
     "month-13": ({"month": 13}, "month", "in_range"),
     "minutes-over-59": ({"sched_dep_time": 575}, "sched_dep_time", "hhmm_minutes_below_60"),
     "not-a-date": ({"month": 2, "day": 30}, "row", "year_month_day_is_a_date"),  # said once, not per column
     "lowercase-dest": ({"dest": "iah"}, "dest", "str_matches"),
     "weather-out-of-range": ({"temp": 500.0}, "temp", "in_range"),
     "flight-zero": ({"flight": 0}, "flight", "in_range"),
+    "flight-over-9999": ({"flight": 10000}, "flight", "in_range"),
 }
 
 
@@ -177,7 +169,7 @@ def test_many_bad_rows_are_all_accounted_for(flights, model, threshold):
 
 def csv_round_trip(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     frame.to_csv(path, index=False)
-    return read_flights(path)
+    return read_table(path, INPUT_NAMES, "input flights")
 
 
 @pytest.mark.parametrize("column, value", [("flight", "abc"), ("month", "x"), ("temp", "warm")])
@@ -235,7 +227,7 @@ def test_optional_columns_may_be_absent(flights, model, threshold):
 
 
 def request_of(row: pd.Series) -> dict:
-    record = row[REQUEST_COLUMNS].astype(object)
+    record = row[INPUT_NAMES].astype(object)
     return record.where(record.notna(), None).to_dict()
 
 
@@ -250,20 +242,53 @@ AGREEMENT = {
     "valid-row": {},
     "fractional-flight": {"flight": 1.5},
     "newline-after-code": {"dest": "IAH\n"},
+    "flight-over-9999": {"flight": 10000},
+    "dest-with-a-digit": {"dest": "04G"},
+    "unknown-carrier": {"carrier": "ZZ"},
+    "hhmm-minutes-60": {"sched_dep_time": 1260},
 }
 
 
 @pytest.mark.parametrize("change", AGREEMENT.values(), ids=AGREEMENT.keys())
 def test_batch_and_http_rules_reject_the_same_values(flights, model, threshold, change):
-    """requests.py promises one set of rules for both paths."""
+    """flights.data.fields promises one set of rules for both paths."""
     frame = broken(flights.head(3), 1, change)
     try:
-        Flight.model_validate(request_of(frame.loc[1]))
+        flight_model(known_categories(model)).model_validate(request_of(frame.loc[1]))
         http_rejects = False
     except ValidationError:
         http_rejects = True
     _, rejected, _ = score(frame, model, threshold, limit=1.0)
     assert (1 in rejected.index) == http_rejects, f"HTTP rejects: {http_rejects}; batch: {rejected}"
+
+
+# --- names outside the field table: the file's half of the rule (the HTTP half: test_service.py) ----
+
+
+@pytest.mark.parametrize("given, meant", [("tmep", "temp"), ("sched_dep_tme", "sched_dep_time"),
+                                          ("Carrier", "carrier")])  # fmt: skip
+def test_a_column_nearly_spelt_like_an_input_refuses_the_file_naming_both(
+    flights, model, threshold, given, meant
+):
+    """Scored as it is, the file would lack `temp` in every row, silently."""
+    with pytest.raises(DataError) as error:
+        score(flights.rename(columns={meant: given}), model, threshold)
+    assert f"unknown field {given!r}: did you mean {meant!r}?" in str(error.value)
+
+
+def test_raw_fields_that_are_not_inputs_are_carried_through_unread(flights, model, threshold):
+    """Accepted and ignored, whatever they hold, as over HTTP."""
+    junk = {name: "not checked" for name in NOT_INPUTS}
+    clean, _, _ = score(flights, model, threshold)
+    scored, rejected, _ = score(flights.assign(**junk), model, threshold)
+    assert len(rejected) == 0
+    assert np.array_equal(scored["probability"].to_numpy(), clean["probability"].to_numpy())
+
+
+def test_other_extra_columns_are_carried_through(flights, model, threshold):
+    frame = flights.assign(booking_id="b1", gate="C71")  # gate: refused over HTTP, a user's column here
+    scored, rejected, _ = score(frame, model, threshold)
+    assert len(rejected) == 0 and len(scored) == ROWS
 
 
 # --- `make predict` and the `score` stage, in the session's reproduced repo -----------------------
@@ -431,13 +456,6 @@ def test_score_stage_output_carries_the_locked_model_version(pipeline_repo):
     latest = prepared["month"].max()
     assert summary["rows"] == int((prepared["month"] == latest).sum())
     assert scored["probability"].between(0, 1).all()
-
-
-@pytest.mark.parametrize("choice", [True, 0, 13, 13.5, "last"])
-def test_score_month_must_be_latest_or_a_month(choice):
-    said = f'score.month = {choice!r} is invalid: expected "latest" or a month 1-12'
-    with pytest.raises(ParamError, match=re.escape(said)):
-        check_params({"month": choice, "max_rejected_share": 0.01})
 
 
 def test_a_score_month_absent_from_the_data_is_named():

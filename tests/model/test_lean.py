@@ -1,7 +1,7 @@
 """The lean single-flight path gives exactly the saved Pipeline's answers, on real flights.
 
-The rows are the session repo's own data, validated as the service validates them (pydantic `Flight`,
-then `model_dump`), and chosen to cover what the lean code computes by hand: destinations without
+The rows are the session repo's own data, validated as the service validates them (pydantic `flight_model`,
+then its `inputs`), and chosen to cover what the lean code computes by hand: destinations without
 airport data, routes never flown to a known destination, missing weather, overnight arrivals, both
 daylight-saving switches and destinations that keep standard time all year.
 """
@@ -14,7 +14,7 @@ import pytest
 
 from conftest import Repo
 from flights.delivery.fast_path import LeanScorer, PipelineScorer, scorer_for
-from flights.delivery.inputs import Flight
+from flights.delivery.inputs import flight_model
 from flights.model.features import model_inputs
 from flights.model.train import build_pipeline
 
@@ -55,7 +55,8 @@ def as_requests(frame: pd.DataFrame) -> list[dict]:
     """What the service hands the lean path: each row validated by the request model, then dumped."""
     inputs = frame[model_inputs(weather=True)].astype(object)
     records = inputs.where(inputs.notna(), None).to_dict("records")
-    return [Flight.model_validate(record).model_dump() for record in records]
+    flight = flight_model()  # the rules without a model's categories: every row's codes pass
+    return [flight.model_validate(record).inputs() for record in records]
 
 
 def test_the_cases_hold_unseen_routes_to_known_destinations(pipeline_repo, flights):

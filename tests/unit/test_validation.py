@@ -326,7 +326,8 @@ def test_assess_duplicated_keys(good_tables):
     [
         ("flights", "month", [3], 13, "in_range(1, 12)"),
         ("weather", "humid", [0, 4], 150.0, "in_range(0, 100)"),
-        ("flights", "sched_dep_time", [1, 2, 3], 1261, "minutes_below_60"),
+        ("flights", "sched_dep_time", [1, 2, 3], 1261, "hhmm_minutes_below_60"),
+        ("flights", "flight", [2], 10000, "in_range(1, 9999)"),  # the request's rule: one field table
         ("planes", "seats", [7], 0, "in_range(1, 1000)"),
         ("airports", "dst", [2], "X", "isin(['A', 'N', 'U'])"),
         ("airlines", "carrier", [0], "united", "str_matches('^[A-Z0-9]{2}$')"),

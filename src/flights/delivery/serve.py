@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from flights import paths
 from flights.delivery.fast_path import scorer_for
-from flights.delivery.inputs import Flight
+from flights.delivery.inputs import FLIGHT_DESCRIPTION, flight_model
 from flights.model.train import TRUSTED_TYPES, expected_weather, known_categories
 from flights.params import project_params
-from mlkit.config import ParamError, require_whole
+from mlkit.config import ParamError
 from mlkit.io import read_json
 from mlkit.serving import (
     ModelVersionError,
@@ -32,14 +32,14 @@ from mlkit.serving import (
 MAX_BYTES_PER_FLIGHT = 2_000
 
 
-def flights_request(max_flights: int) -> type[BaseModel]:
+def flights_request(max_flights: int, flight: type[BaseModel]) -> type[BaseModel]:
     """The request body: 1 to `max_flights` flights and nothing else. The size is a schema rule, so an
     oversized batch gets one short 422 (and OpenAPI documents the limit) instead of one per flight."""
     return create_model(
         "FlightsRequest",
         __config__=ConfigDict(extra="forbid"),
         flights=(
-            list[Flight],  # type: ignore[valid-type]
+            list[flight],  # type: ignore[valid-type]
             Field(min_length=1, max_length=max_flights, description="flights in the raw tables' field names"),
         ),
     )
@@ -64,6 +64,15 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
 
 
+class Refusal(BaseModel):
+    detail: str
+
+
+REFUSALS: dict[int | str, dict] = {
+    400: {"model": Refusal, "description": "the body is not JSON"},
+    413: {"model": Refusal, "description": "the body is over the byte limit of its number of flights"},
+}
+
 EXAMPLE = {
     "flights": [
         {"carrier": "UA", "flight": 1545, "origin": "EWR", "dest": "IAH", "year": 2013, "month": 12,
@@ -74,19 +83,15 @@ EXAMPLE = {
 }  # fmt: skip
 
 
-def _invalid(field: list, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ["body", *field], "msg": message, "type": "value_error"}])
-
-
 def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it."""
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
     scorer = scorer_for(model)
     params = project_params(root / paths.PARAMS)
-    if max_flights is None:  # 0 is a value to refuse, not "unset"
+    if max_flights is None:  # params.yaml's, which project_params has checked
         max_flights = params["serve"]["max_flights"]
-    require_whole("serve.max_flights", max_flights, 1)
-    request_model = flights_request(max_flights)
+    categories = known_categories(model)
+    request_model = flights_request(max_flights, flight_model(categories))  # its codes: an enum
     threshold = read_json(root / paths.TRAIN_METRICS)["threshold"]
     evaluation = read_json(root / paths.EVALUATE_METRICS)
     expected = expected_weather(model)
@@ -98,11 +103,12 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         "threshold": threshold,
         "max_flights": max_flights,
         "expected_weather": expected,
-        "known_categories": known_categories(model),
+        "known_categories": categories,
     }
-    known = {column: set(values) for column, values in info["known_categories"].items()}
+    known_dest = set(categories["dest"])
 
-    app = FastAPI(title="Flight disruption risk", version=version, description=__doc__)
+    description = f"{__doc__}\n\n{FLIGHT_DESCRIPTION}"
+    app = FastAPI(title="Flight disruption risk", version=version, description=description)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
     add_request_logging(app)  # added last, so outermost: refused bodies are logged too
 
@@ -122,17 +128,9 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
 
     # async on purpose: scoring is CPU-bound under the GIL, so FastAPI's thread pool (a plain `def`) would
     # add no throughput, only a hand-off per request that halved single-flight throughput (make bench)
-    @app.post("/predict", response_model=PredictResponse)
+    @app.post("/predict", response_model=PredictResponse, responses=REFUSALS)
     async def predict(request: Annotated[request_model, Body(openapi_examples={"one": {"value": EXAMPLE}})]):  # type: ignore[valid-type]
-        flights = [flight.model_dump() for flight in request.flights]
-        for index, flight in enumerate(flights):
-            for column in ("carrier", "origin"):
-                if flight[column] not in known[column]:
-                    raise _invalid(
-                        ["flights", index, column],
-                        f"{flight[column]!r} is not a {column} the model was trained on: "
-                        f"{sorted(known[column])}",
-                    )
+        flights = [flight.inputs() for flight in request.flights]  # the ignored fields left out
         try:
             probabilities = scorer.predict_proba(flights)
         except ValueError as error:  # an input the rules let through but the model cannot use
@@ -145,7 +143,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
                     probability=float(p),
                     disrupted=bool(p >= threshold),
                     missing_weather=[column for column in expected if flight[column] is None],
-                    unseen_dest=flight["dest"] not in known["dest"],
+                    unseen_dest=flight["dest"] not in known_dest,
                 )
                 for p, flight in zip(probabilities, flights, strict=True)
             ],
