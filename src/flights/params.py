@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import Field, model_validator
 
 from flights import paths
+from flights.vocabulary import LABEL_POLICIES, MONTHS
 from mlkit.config import (
     Distinct,
     NotNaN,
@@ -30,10 +31,7 @@ from mlkit.metrics import METRICS
 Family = Literal["logreg", "hgb"]  # train.model
 FAMILIES = get_args(Family)
 Impute = Literal["median", "mean"]  # train.logreg.impute
-LabelPolicy = Literal["disrupted", "completed"]  # label.policy
-# The calendar months (flights.vocabulary.MONTHS, not imported: the report stage, which validates params
-# too, does not depend on the vocabulary in dvc.yaml).
-MONTHS = range(1, 13)
+LabelPolicy = Literal[LABEL_POLICIES]  # type: ignore[valid-type]  # label.policy
 Month = Annotated[int, Field(ge=min(MONTHS), le=max(MONTHS))]
 Metric = Literal[tuple(METRICS)]  # type: ignore[valid-type]  # a metric named in gates
 MONTHS_RULE = f"a non-empty list of distinct months {min(MONTHS)}..{max(MONTHS)}"

@@ -10,15 +10,12 @@ import subprocess
 import sys
 from functools import partial
 from pathlib import Path
-from typing import get_args
 
 import pandas as pd
 import pytest
 import yaml
 
-import flights.params as params_module
 import mlkit.stage
-from flights import vocabulary
 from flights.model.train import FAMILY_PARTS, build_pipeline
 from flights.params import FAMILIES, Params, check_params, project_params
 from flights.stages import baseline as baseline_stage
@@ -517,10 +514,3 @@ def test_the_sweep_passes_good_runs(params):
     check_values(
         [{"train.model": "logreg"}, {"label.delay_minutes": 30, "monitor.psi_bins": 20}], params, "s"
     )
-
-
-def test_the_schema_and_the_vocabulary_agree():
-    """flights.params spells the months and label policies itself (the report stage validates params but
-    does not depend on the vocabulary); the two may not drift apart."""
-    assert params_module.MONTHS == vocabulary.MONTHS
-    assert get_args(params_module.LabelPolicy) == vocabulary.LABEL_POLICIES
