@@ -1,4 +1,4 @@
-"""The pull-request report: pure unit tests of `mlkit.tooling.pr_report`, then the real
+"""The pull-request report: pure unit tests of `mlkit.tooling` (gates, markdown, git, plots), then the real
 `python -m flights.tooling.pr_report --base <rev>` in temp git + DVC repos on a 5% sample (slow).
 
 The slow tests share module-scoped repos: one base (a copy of the session's reproduced
@@ -20,10 +20,11 @@ import yaml
 
 from conftest import PROJECT, Repo, clone_repo, tool_env
 from flights import paths
+from flights.tooling import pr_report as flights_report
 from mlkit.config import ParamError
 from mlkit.metrics import METRICS
+from mlkit.tooling import gates, git, markdown, verify
 from mlkit.tooling import pr_report as pr
-from mlkit.tooling import verify
 from mlkit.tooling.verify import CLEAN_REPRO
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -36,98 +37,102 @@ TOLERANCE = {"roc_auc": 0.005, "average_precision": 0.005, "log_loss": 0.005, "b
 
 # ------------------------------------------------------------------------------ unit: verdicts
 def test_verdict_follows_each_metrics_direction() -> None:
-    assert pr.verdict("roc_auc", 0.70, 0.71) == pr.BETTER
-    assert pr.verdict("roc_auc", 0.70, 0.69) == pr.WORSE
-    assert pr.verdict("log_loss", 0.50, 0.49) == pr.BETTER  # lower is better
-    assert pr.verdict("log_loss", 0.50, 0.51) == pr.WORSE
-    assert pr.verdict("brier", 0.18, 0.17) == pr.BETTER
-    assert pr.verdict("log_loss", 0.50, 0.52, tolerance=0.005) == pr.REGRESSION
-    assert pr.verdict("log_loss", 0.52, 0.50, tolerance=0.005) == pr.BETTER
-    assert pr.verdict("roc_auc", 0.70, 0.68, tolerance=0.005) == pr.REGRESSION
+    assert gates.verdict("roc_auc", 0.70, 0.71) == gates.BETTER
+    assert gates.verdict("roc_auc", 0.70, 0.69) == gates.WORSE
+    assert gates.verdict("log_loss", 0.50, 0.49) == gates.BETTER  # lower is better
+    assert gates.verdict("log_loss", 0.50, 0.51) == gates.WORSE
+    assert gates.verdict("brier", 0.18, 0.17) == gates.BETTER
+    assert gates.verdict("log_loss", 0.50, 0.52, tolerance=0.005) == gates.REGRESSION
+    assert gates.verdict("log_loss", 0.52, 0.50, tolerance=0.005) == gates.BETTER
+    assert gates.verdict("roc_auc", 0.70, 0.68, tolerance=0.005) == gates.REGRESSION
 
 
 def test_verdict_tolerance_boundary_is_allowed() -> None:
     # worse by exactly the tolerance is "worse", by a hair more is a REGRESSION (both directions)
-    assert pr.verdict("roc_auc", 0.700, 0.695, tolerance=0.005) == pr.WORSE
-    assert pr.verdict("roc_auc", 0.700, 0.694999, tolerance=0.005) == pr.REGRESSION
-    assert pr.verdict("log_loss", 0.500, 0.505, tolerance=0.005) == pr.WORSE
-    assert pr.verdict("log_loss", 0.500, 0.505001, tolerance=0.005) == pr.REGRESSION
-    assert pr.verdict("brier", 0.180, 0.183, tolerance=0.003) == pr.WORSE
-    assert pr.verdict("roc_auc", 0.7, 0.69, tolerance=0.0) == pr.REGRESSION
-    assert pr.verdict("roc_auc", 0.7, 0.7, tolerance=0.0) == pr.UNCHANGED
+    assert gates.verdict("roc_auc", 0.700, 0.695, tolerance=0.005) == gates.WORSE
+    assert gates.verdict("roc_auc", 0.700, 0.694999, tolerance=0.005) == gates.REGRESSION
+    assert gates.verdict("log_loss", 0.500, 0.505, tolerance=0.005) == gates.WORSE
+    assert gates.verdict("log_loss", 0.500, 0.505001, tolerance=0.005) == gates.REGRESSION
+    assert gates.verdict("brier", 0.180, 0.183, tolerance=0.003) == gates.WORSE
+    assert gates.verdict("roc_auc", 0.7, 0.69, tolerance=0.0) == gates.REGRESSION
+    assert gates.verdict("roc_auc", 0.7, 0.7, tolerance=0.0) == gates.UNCHANGED
 
 
 def test_unchanged_means_zero_at_the_reports_precision() -> None:
-    assert pr.verdict("roc_auc", 0.7, 0.70004) == pr.UNCHANGED
-    assert pr.verdict("roc_auc", 0.7, 0.69996) == pr.UNCHANGED
-    assert pr.verdict("roc_auc", 0.7, 0.7001) == pr.BETTER
-    assert pr.fmt_signed(0.69996 - 0.7) == "+0.0000"  # never "-0.0000"
+    assert gates.verdict("roc_auc", 0.7, 0.70004) == gates.UNCHANGED
+    assert gates.verdict("roc_auc", 0.7, 0.69996) == gates.UNCHANGED
+    assert gates.verdict("roc_auc", 0.7, 0.7001) == gates.BETTER
+    assert gates.fmt_signed(0.69996 - 0.7) == "+0.0000"  # never "-0.0000"
 
 
 def test_missing_base_gives_na_and_skips_the_regression_gate() -> None:
     head = {"roc_auc": 0.68, "log_loss": 0.54}
-    assert pr.verdict("roc_auc", None, 0.68) == pr.NA
-    assert pr.verdict("roc_auc", float("nan"), 0.68) == pr.NA
-    rows = pr.compare_metrics(None, head, {"roc_auc": 0.6, "log_loss": 0.57}, tolerance=TOLERANCE)
+    assert gates.verdict("roc_auc", None, 0.68) == gates.NA
+    assert gates.verdict("roc_auc", float("nan"), 0.68) == gates.NA
+    rows = markdown.compare_metrics(None, head, {"roc_auc": 0.6, "log_loss": 0.57}, tolerance=TOLERANCE)
     assert [row.metric for row in rows] == ["roc_auc", "log_loss"]  # METRICS order
-    assert all(row.base is None and row.delta is None and row.verdict == pr.NA for row in rows)
+    assert all(row.base is None and row.delta is None and row.verdict == gates.NA for row in rows)
     assert rows[0].lift == pytest.approx(0.08) and rows[1].lift == pytest.approx(-0.03)
-    gates = pr.regression_gates(None, head, TOLERANCE)
-    assert len(gates) == 1 and gates[0].passed and "skipped" in gates[0].detail
-    table = pr.metrics_table(rows)
+    skipped = gates.regression_gates(None, head, TOLERANCE)
+    assert len(skipped) == 1 and skipped[0].passed and "skipped" in skipped[0].detail
+    table = markdown.metrics_table(rows)
     assert "| roc_auc | higher | n/a | 0.6800 | n/a | 0.6000 | +0.0800 | n/a |" in table
 
 
 def test_compare_metrics_prefers_the_stored_lift_and_marks_regressions() -> None:
     base = {"roc_auc": 0.70, "log_loss": 0.50, "accuracy": 0.6}
     head = {"roc_auc": 0.69, "log_loss": 0.49, "accuracy": 0.6}
-    rows = pr.compare_metrics(base, head, {"roc_auc": 0.6}, {"roc_auc": 0.0899}, TOLERANCE)
+    rows = markdown.compare_metrics(base, head, {"roc_auc": 0.6}, {"roc_auc": 0.0899}, TOLERANCE)
     by_name = {row.metric: row for row in rows}
-    assert by_name["roc_auc"].verdict == pr.REGRESSION
+    assert by_name["roc_auc"].verdict == gates.REGRESSION
     assert by_name["roc_auc"].lift == 0.0899
-    assert by_name["log_loss"].verdict == pr.BETTER
-    assert by_name["accuracy"].verdict == pr.UNCHANGED  # no tolerance: never a REGRESSION
+    assert by_name["log_loss"].verdict == gates.BETTER
+    assert by_name["accuracy"].verdict == gates.UNCHANGED  # no tolerance: never a REGRESSION
     assert by_name["roc_auc"].delta == pytest.approx(-0.01)
-    assert "**REGRESSION**" in pr.metrics_table(rows)
+    assert "**REGRESSION**" in markdown.metrics_table(rows)
 
 
 # ------------------------------------------------------------------------------ unit: gates
 def test_regression_gates() -> None:
     base = {"roc_auc": 0.700, "average_precision": 0.5, "log_loss": 0.500, "brier": 0.180}
     head = {"roc_auc": 0.695, "average_precision": 0.49, "log_loss": 0.499, "brier": 0.1831}
-    gates = {gate.subject: gate for gate in pr.regression_gates(base, head, TOLERANCE)}
-    assert gates["roc_auc"].passed  # exactly the tolerance
-    assert not gates["average_precision"].passed
-    assert gates["log_loss"].passed and gates["log_loss"].value == pytest.approx(0.001)
-    assert not gates["brier"].passed  # lower is better: 0.1831 is worse by 0.0031 > 0.003
-    assert [g.subject for g in pr.failures(list(gates.values()))] == ["average_precision", "brier"]
-    missing = pr.regression_gates(base, {"roc_auc": 0.7}, {"roc_auc": 0.005, "brier": 0.003})
+    by_subject = {gate.subject: gate for gate in gates.regression_gates(base, head, TOLERANCE)}
+    assert by_subject["roc_auc"].passed  # exactly the tolerance
+    assert not by_subject["average_precision"].passed
+    assert by_subject["log_loss"].passed and by_subject["log_loss"].value == pytest.approx(0.001)
+    assert not by_subject["brier"].passed  # lower is better: 0.1831 is worse by 0.0031 > 0.003
+    assert [g.subject for g in gates.failures(list(by_subject.values()))] == ["average_precision", "brier"]
+    missing = gates.regression_gates(base, {"roc_auc": 0.7}, {"roc_auc": 0.005, "brier": 0.003})
     assert [(g.subject, g.passed) for g in missing] == [("roc_auc", True), ("brier", False)]
 
 
 def test_lift_gates_use_the_better_direction() -> None:
     model = {"roc_auc": 0.68, "log_loss": 0.54}
     baseline = {"roc_auc": 0.60, "log_loss": 0.57}
-    passed = pr.lift_gates(model, baseline, {"roc_auc": 0.05, "log_loss": 0.0})
+    passed = gates.lift_gates(model, baseline, {"roc_auc": 0.05, "log_loss": 0.0})
     assert all(g.passed for g in passed)
     assert passed[1].value == pytest.approx(0.03)  # log loss 0.03 lower: an improvement
-    worse = pr.lift_gates({"roc_auc": 0.64, "log_loss": 0.58}, baseline, {"roc_auc": 0.05, "log_loss": 0.0})
+    worse = gates.lift_gates(
+        {"roc_auc": 0.64, "log_loss": 0.58}, baseline, {"roc_auc": 0.05, "log_loss": 0.0}
+    )
     assert [(g.subject, g.passed) for g in worse] == [("roc_auc", False), ("log_loss", False)]
-    boundary = pr.lift_gates({"roc_auc": 0.65}, {"roc_auc": 0.60}, {"roc_auc": 0.05})
+    boundary = gates.lift_gates({"roc_auc": 0.65}, {"roc_auc": 0.60}, {"roc_auc": 0.05})
     assert boundary[0].passed
-    missing = pr.lift_gates({"roc_auc": 0.7}, None, {"roc_auc": 0.05})
+    missing = gates.lift_gates({"roc_auc": 0.7}, None, {"roc_auc": 0.05})
     assert not missing[0].passed and "baseline" in missing[0].detail
 
 
 def test_reproducibility_gate() -> None:
     command = " ".join(CLEAN_REPRO)
-    clean = pr.reproducibility_gate(pr.ReproCheck(command, "dvc.lock", clean=True, ran=True, identical=True))
+    clean = gates.reproducibility_gate(
+        gates.ReproCheck(command, "dvc.lock", clean=True, ran=True, identical=True)
+    )
     assert clean.passed and "not a clean run" not in clean.detail
-    changed = pr.reproducibility_gate(pr.ReproCheck(command, "dvc.lock", True, True, False, "diff"))
+    changed = gates.reproducibility_gate(gates.ReproCheck(command, "dvc.lock", True, True, False, "diff"))
     assert not changed.passed and "changed the committed dvc.lock" in changed.detail
-    assert not pr.reproducibility_gate(pr.ReproCheck(command, "dvc.lock", True, False, True)).passed
-    reused = pr.reproducibility_gate(
-        pr.ReproCheck("dvc repro", "dvc.lock", clean=False, ran=True, identical=True)
+    assert not gates.reproducibility_gate(gates.ReproCheck(command, "dvc.lock", True, False, True)).passed
+    reused = gates.reproducibility_gate(
+        gates.ReproCheck("dvc repro", "dvc.lock", clean=False, ran=True, identical=True)
     )
     assert reused.passed and "not a clean run" in reused.detail  # --reuse: said, not hidden
 
@@ -142,33 +147,33 @@ def test_a_failing_git_is_not_read_as_nothing_changed(tmp_path: Path, monkeypatc
 
 def test_validate_gates_reads_the_projects_params_and_rejects_bad_ones() -> None:
     params = yaml.safe_load((PROJECT / "params.yaml").read_text())
-    tolerance, min_lift = pr.validate_gates(params["gates"])
+    tolerance, min_lift = gates.validate_gates(params["gates"])
     assert set(tolerance) <= set(METRICS) and set(min_lift) <= set(METRICS)
     assert "roc_auc" in tolerance and "roc_auc" in min_lift
     with pytest.raises(ParamError, match=r"gates\.tolerance\.auc"):
-        pr.validate_gates({"tolerance": {"auc": 0.01}})
+        gates.validate_gates({"tolerance": {"auc": 0.01}})
     with pytest.raises(ParamError, match=r"gates\.tolerance\.roc_auc"):
-        pr.validate_gates({"tolerance": {"roc_auc": -0.01}})
+        gates.validate_gates({"tolerance": {"roc_auc": -0.01}})
     with pytest.raises(ParamError, match=r"gates\.min_lift\.log_loss"):
-        pr.validate_gates({"min_lift": {"log_loss": "a lot"}})
+        gates.validate_gates({"min_lift": {"log_loss": "a lot"}})
     with pytest.raises(ParamError):
-        pr.validate_gates(None)
+        gates.validate_gates(None)
 
 
 # ------------------------------------------------------------------------------ unit: rendering
 def test_number_formats() -> None:
-    assert pr.fmt_value(0.123456) == "0.1235"
-    assert pr.fmt_value(12664) == "12,664"
-    assert pr.fmt_value(None) == pr.fmt_value(float("nan")) == pr.fmt_value(True) == "n/a"
-    assert pr.fmt_signed(-0.00123) == "-0.0012"
-    assert pr.fmt_signed(0.0125) == "+0.0125"
-    assert pr.fmt_signed(-25) == "-25"
-    assert pr.fmt_signed(1500) == "+1,500"
-    assert pr.fmt_signed(None) == "n/a"
+    assert gates.fmt_value(0.123456) == "0.1235"
+    assert gates.fmt_value(12664) == "12,664"
+    assert gates.fmt_value(None) == gates.fmt_value(float("nan")) == gates.fmt_value(True) == "n/a"
+    assert gates.fmt_signed(-0.00123) == "-0.0012"
+    assert gates.fmt_signed(0.0125) == "+0.0125"
+    assert gates.fmt_signed(-25) == "-25"
+    assert gates.fmt_signed(1500) == "+1,500"
+    assert gates.fmt_signed(None) == "n/a"
 
 
 def test_markdown_table_escapes_and_aligns() -> None:
-    table = pr.markdown_table(["a", "b"], [["x|y", 1]], "lr")
+    table = markdown.markdown_table(["a", "b"], [["x|y", 1]], "lr")
     assert table == "| a | b |\n| :--- | ---: |\n| x\\|y | 1 |\n"
 
 
@@ -180,62 +185,62 @@ def test_params_rows_from_dvc_params_diff_json() -> None:
             "split.test_months": {"old": [11, 12], "new": None},
         }
     }
-    assert pr.params_rows(diff) == [
+    assert markdown.params_rows(diff) == [
         ["features.weather", "true", "false"],
         ["split.test_months", "[11, 12]", "(absent)"],
         ["train.hgb.max_iter", "100", "50"],
     ]
-    assert pr.params_rows({}) == []
+    assert markdown.params_rows({}) == []
 
 
 def test_value_rows_with_and_without_base() -> None:
     head = {"split": {"test": {"rows": 2771, "positive_rate": 0.2685}}}
     base = {"split": {"test": {"rows": 2800, "positive_rate": 0.27}}}
     fields = [("test rows", "split.test.rows"), ("test class rate", "split.test.positive_rate")]
-    assert pr.value_rows(base, head, fields) == [
+    assert markdown.value_rows(base, head, fields) == [
         ["test rows", "2,800", "2,771", "-29"],
         ["test class rate", "0.2700", "0.2685", "-0.0015"],
     ]
-    assert pr.value_rows({"split": None}, head, fields)[0] == ["test rows", "n/a", "2,771", "n/a"]
+    assert markdown.value_rows({"split": None}, head, fields)[0] == ["test rows", "n/a", "2,771", "n/a"]
 
 
-def _report(gates: list[pr.Gate]) -> str:
-    rows = pr.compare_metrics({"roc_auc": 0.7}, {"roc_auc": 0.68}, {"roc_auc": 0.6}, None, TOLERANCE)
-    return pr.render_report(
+def _report(checks: list[gates.Gate]) -> str:
+    rows = markdown.compare_metrics({"roc_auc": 0.7}, {"roc_auc": 0.68}, {"roc_auc": 0.6}, None, TOLERANCE)
+    return markdown.render_report(
         "PR",
         "`main`",
         "workspace",
-        gates,
+        checks,
         {"Metrics": rows},
         [["train.hgb.max_iter", "100", "50"]],
         [["test rows", "1", "2", "+1"]],
-        [pr.Image("ROC", "pr/roc.png")],
-        pr.ReproCheck("dvc repro", "dvc.lock", False, True, True),
+        [markdown.Image("ROC", "pr/roc.png")],
+        gates.ReproCheck("dvc repro", "dvc.lock", False, True, True),
     )
 
 
 def test_render_report_is_deterministic_and_names_failures() -> None:
-    gates = pr.regression_gates({"roc_auc": 0.7}, {"roc_auc": 0.68}, {"roc_auc": 0.005})
-    text = _report(gates)
-    assert text == _report(gates)
+    failing = gates.regression_gates({"roc_auc": 0.7}, {"roc_auc": 0.68}, {"roc_auc": 0.005})
+    text = _report(failing)
+    assert text == _report(failing)
     assert "**Result: FAIL**" in text
     assert "- regression vs base: roc_auc: 0.7000 -> 0.6800: worse than the tolerance" in text
     assert "![ROC](pr/roc.png)" in text
     assert "| train.hgb.max_iter | 100 | 50 |" in text
     assert "identical" in text.split("## Reproducibility")[1]
-    assert "**Result: PASS**" in _report(pr.lift_gates({"roc_auc": 0.7}, {"roc_auc": 0.6}, {}))
+    assert "**Result: PASS**" in _report(gates.lift_gates({"roc_auc": 0.7}, {"roc_auc": 0.6}, {}))
 
 
 def test_fetch_hint_names_the_exact_command() -> None:
     command = "git fetch --depth 1 origin main:refs/remotes/origin/main"
-    assert pr.fetch_hint("origin/main") == command
-    assert pr.fetch_hint("refs/remotes/origin/main") == command
-    assert pr.fetch_hint("main") == command
-    assert pr.fetch_hint("origin/release/1.2") == (
+    assert git.fetch_hint("origin/main") == command
+    assert git.fetch_hint("refs/remotes/origin/main") == command
+    assert git.fetch_hint("main") == command
+    assert git.fetch_hint("origin/release/1.2") == (
         "git fetch --depth 1 origin release/1.2:refs/remotes/origin/release/1.2"
     )
-    assert pr.fetch_hint("0123456789abcdef") == "git fetch --depth 1 origin 0123456789abcdef"
-    assert [pr.fetched_rev(rev) for rev in ("main", "origin/main", "0123456789abcdef")] == [
+    assert git.fetch_hint("0123456789abcdef") == "git fetch --depth 1 origin 0123456789abcdef"
+    assert [git.fetched_rev(rev) for rev in ("main", "origin/main", "0123456789abcdef")] == [
         "origin/main", "origin/main", "0123456789abcdef"
     ]  # fmt: skip
 
@@ -243,10 +248,10 @@ def test_fetch_hint_names_the_exact_command() -> None:
 def test_the_bases_gates_judge_a_change_to_them() -> None:
     strict = {"tolerance": {"roc_auc": 0.005}, "min_lift": {"roc_auc": 0.05}}
     loose = {"tolerance": {"roc_auc": 1.0}, "min_lift": {}}
-    assert pr.gates_in_force(strict, strict) == (strict, None)
-    gates, note = pr.gates_in_force(strict, loose)
-    assert gates == strict and "base's gates apply" in note
-    assert pr.gates_in_force(None, loose) == (loose, None)  # a base from before the gates existed
+    assert gates.gates_in_force(strict, strict) == (strict, None)
+    in_force, note = gates.gates_in_force(strict, loose)
+    assert in_force == strict and "base's gates apply" in note
+    assert gates.gates_in_force(None, loose) == (loose, None)  # a base from before the gates existed
 
 
 def test_overlay_plot_is_a_byte_stable_png(tmp_path: Path) -> None:
@@ -260,6 +265,58 @@ def test_overlay_plot_is_a_byte_stable_png(tmp_path: Path) -> None:
     assert (tmp_path / "a.png").read_bytes().startswith(PNG)
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     assert (tmp_path / "first.png").read_bytes().startswith(PNG)
+
+
+# ------------------------------------------------------------------------------ orchestration
+def test_run_reports_on_a_project_with_the_pipeline_run_stubbed(tmp_path: Path, monkeypatch) -> None:
+    """`mlkit.tooling.pr_report.run` on the flights Project, fast: git, `dvc params diff`, the figures and
+    the exit code are real, the reproducing run is stubbed (the slow tests below run it)."""
+    project = flights_report.PROJECT
+    root = tmp_path / "repo"
+    curves = [project.curve_csv(curve, who) for curve in CURVES for who in ("model", "baseline")]
+    for relative in (
+        project.params,
+        Path("dvc.yaml"),
+        project.metrics,
+        *project.data_sources.values(),
+        *curves,
+    ):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes((PROJECT / relative).read_bytes())
+    repo = Repo(root, tool_env(root))
+    repo.run("git", "init", "-q")
+    repo.run("git", "config", "user.email", "tests@example.invalid")
+    repo.run("git", "config", "user.name", "pipeline tests")
+    repo.run("git", "config", "commit.gpgsign", "false")
+    repo.dvc("init", "-q")
+    repo.commit("base")
+    repo.run("git", "tag", "base")
+    max_iter = repo.params()["train"]["hgb"]["max_iter"]
+    repo.set_params({"train.hgb.max_iter": max_iter + 25})
+    metrics = json.loads((root / project.metrics).read_text())
+    metrics["validation"]["model"]["roc_auc"] -= 0.02
+    (root / project.metrics).write_text(json.dumps(metrics, indent=2))
+    repo.commit("a worse model")
+
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("PATH", repo.env["PATH"])
+    stub = gates.ReproCheck("dvc repro", COMPARED, clean=False, ran=True, identical=True)
+    monkeypatch.setattr(pr, "repro_check", lambda reproduced, clean=True: stub)
+    assert pr.run(project, "base", clean=False) == 1
+    text = (root / project.report).read_text()
+    assert text.startswith(f"# {project.title}\n\n**Result: FAIL** - base: `base` (")
+    assert "- regression vs base: roc_auc:" in text
+    assert {row["verdict"] for row in table(text, GATED) if row["metric"] == "roc_auc"} == {"**REGRESSION**"}
+    assert table(text, "Params diff") == [
+        {"param": "train.hgb.max_iter", "base": str(max_iter), "this change": str(max_iter + 25)}
+    ]
+    data = table(text, "Data")
+    assert [row["quantity"] for row in data] == [label for label, _ in project.data_fields]
+    assert all(row["base"] != "n/a" and row["delta"] != "n/a" for row in data)
+    for curve in CURVES:
+        assert f"(pr/{curve}.png)" in text
+        assert (root / project.figures / f"{curve}.png").read_bytes().startswith(PNG)
+    assert pr.run(project, "origin/nope") == 2  # a missing base: before any work
 
 
 # ------------------------------------------------------------------------------ integration
@@ -305,7 +362,7 @@ def evaluate_json(repo: Repo, rev: str | None = None) -> dict:
 
 
 def expected_verdict(metric: str, base: float, head: float, tolerance: float | None) -> str:
-    """Independent of mlkit.tooling.pr_report: the rule as the issue states it."""
+    """Independent of mlkit.tooling.gates: the rule as the issue states it."""
     gain = head - base if METRICS[metric] == "higher" else base - head
     if tolerance is not None and -gain > tolerance + 1e-9:
         return "**REGRESSION**"
