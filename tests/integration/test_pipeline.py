@@ -357,7 +357,12 @@ def _duplicated_keys(source: Path) -> None:
             ["table 'weather', column 'humid', rule in_range(0, 100): 2 failing row(s)"],
         ),
         (None, {"data.months": [13]}, "ingest", ["data.months = [13] is invalid"]),
-        (None, {"data.sample_fraction": -0.1}, "ingest", ["data.sample_fraction = -0.1", "> 0"]),
+        (
+            None,
+            {"data.sample_fraction": -0.1},
+            "ingest",
+            ["data.sample_fraction = -0.1", "a fraction in (0, 1]"],
+        ),
     ],
     ids=[
         "missing-column",
