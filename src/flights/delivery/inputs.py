@@ -23,8 +23,8 @@ FLIGHT_DESCRIPTION = (
     "One flight in the raw tables' field names. A field nearly spelt like an input field (tmep for temp) "
     "is refused, naming both spellings; the raw flights fields that are not model inputs ("
     + ", ".join(IGNORED)
-    + ") are accepted with any scalar value and ignored; any other field is refused. carrier and origin must be "
-    "ones the served model was trained on; year/month/day must be a real date."
+    + ") are accepted with any scalar value and ignored; any other field is refused. carrier and origin "
+    "must be ones the served model was trained on; year/month/day must be a real date."
 )
 
 
