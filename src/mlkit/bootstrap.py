@@ -15,8 +15,9 @@ the same numbers to the last bit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,31 @@ def paired_bootstrap(
 def intervals_dict(intervals: Mapping[str, Interval]) -> dict[str, dict[str, float]]:
     """{metric: {delta, low, high}}, for a metrics file."""
     return {name: interval.as_dict() for name, interval in intervals.items()}
+
+
+def delta_record(
+    y: np.ndarray,
+    base: np.ndarray,
+    change: np.ndarray,
+    frame: pd.DataFrame,
+    group_by: Sequence[str],
+    resamples: int,
+    level: float,
+    seed: int,
+) -> dict[str, Any]:
+    """`paired_bootstrap` over the `group_by` columns of `frame` (the rows of y), as a metrics file
+    holds it: {"bootstrap": the settings and the number of groups, "delta": {metric: {delta, low,
+    high}}}. A column missing from `frame` is a ValueError that names it."""
+    missing = [column for column in group_by if column not in frame.columns]
+    if missing:
+        raise ValueError(f"bootstrap.group_by names {missing}, which the data lacks: {list(frame.columns)}")
+    groups = frame[list(group_by)]
+    found = paired_bootstrap(y, base, change, groups, resamples, level, seed)
+    settings = {"group_by": list(group_by), "resamples": resamples, "level": level, "seed": seed}
+    return {
+        "bootstrap": settings | {"groups": int(group_codes(groups, len(groups)).max()) + 1},
+        "delta": intervals_dict(found),
+    }
 
 
 # ------------------------------------------------------------------------------------------ checks
