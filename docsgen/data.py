@@ -222,6 +222,28 @@ def gates(src: Sources) -> str:
     )
 
 
+def intervals(src: Sources) -> str:
+    """The committed model's lift over the baseline on the test months, with its bootstrap interval."""
+    found = src.json("metrics/intervals.json")
+    settings, lifts = found["bootstrap"], found["test"]["lift"]
+    rows = [
+        [
+            METRIC_LABELS.get(name, name),
+            "lower" if name in LOWER_IS_BETTER else "higher",
+            signed(lifts[name]["delta"]),
+            f"[{signed(lifts[name]['low'])}, {signed(lifts[name]['high'])}]",
+        ]
+        for name in METRIC_LABELS
+        if name in lifts
+    ]
+    level = f"{settings['level']:.0%}"
+    return (
+        table(["metric", "better", "lift over the baseline", f"{level} interval"], rows, ["l", "l", "r", "r"])
+        + f"\n\nA paired bootstrap over {' x '.join(settings['group_by'])} ({settings['groups']} groups, "
+        f"{settings['resamples']} resamples, seed {settings['seed']}), from `metrics/intervals.json`."
+    )
+
+
 def batch(src: Sources) -> str:
     """What the committed `score` stage scored."""
     score = src.json("metrics/score.json")

@@ -22,6 +22,7 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "split": data.split,
     "importance": data.importance,
     "gates": data.gates,
+    "intervals": data.intervals,
     "batch": data.batch,
     "drift": data.drift,
     "benchmarks": bench.benchmarks,

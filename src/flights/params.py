@@ -163,6 +163,19 @@ class Evaluate(Section):
     seed: int = seed()
 
 
+class Bootstrap(Section):
+    """`bootstrap`: the confidence intervals of every delta (mlkit.bootstrap), a paired bootstrap over
+    groups of rows. That each of `group_by` is a column of the data is checked where the data is read
+    (the evaluate stage)."""
+
+    group_by: Annotated[list[str], Distinct] = rule(
+        "a non-empty list of distinct columns, such as month and day", min_length=1
+    )
+    resamples: int = whole(1)
+    level: float = rule("a number in (0, 1), such as 0.95", gt=0, lt=1, allow_inf_nan=False)
+    seed: int = seed()
+
+
 class Score(Section):
     """`score`: the batch `dvc repro` scores. That the month named is present in the data is checked by
     the score stage (flights.delivery.score.batch_month)."""
@@ -210,6 +223,7 @@ class Params(Section):
     features: Features
     train: Train
     evaluate: Evaluate
+    bootstrap: Bootstrap
     score: Score
     monitor: Monitor
     serve: Serve

@@ -29,6 +29,7 @@ TRAIN_METRICS = METRICS / "train.json"
 BASELINE_METRICS = METRICS / "baseline.json"
 EVALUATE_METRICS = METRICS / "evaluate.json"
 SLICE_METRICS = METRICS / "slices.json"
+INTERVALS = METRICS / "intervals.json"
 SCORE_METRICS = METRICS / "score.json"
 DRIFT_METRICS = METRICS / "drift.json"
 

@@ -472,9 +472,12 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
     head = evaluate_json(changed.repo)
     tolerance = changed.repo.params()["gates"]["tolerance"]
     verdicts = {}
+    # the test months' lift carries its interval (metrics/intervals.json); the validation month's none yet
+    test_intervals = json.loads((changed.repo.path / paths.INTERVALS).read_text())["test"]["lift"]
     # the validation month is gated (tolerances apply); the test months are reported, never a REGRESSION
     for heading, section, tolerances in ((GATED, base["validation"], tolerance), (REPORTED, base, {})):
         current = head["validation"] if heading == GATED else head
+        intervals = test_intervals if heading == REPORTED else {}
         rows = {row["metric"]: row for row in changed.table(heading)}
         assert set(rows) == set(current["model"]) and list(rows) == [m for m in METRICS if m in rows]
         for metric, row in rows.items():
@@ -483,7 +486,10 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
             assert row["base"] == f"{old:.4f}" and row["this change"] == f"{new:.4f}"
             assert row["delta"] == signed(new - old), metric
             assert row["baseline"] == f"{current['baseline'][metric]:.4f}"
-            assert row["lift over baseline"] == signed(current["lift"][metric])
+            lift = signed(current["lift"][metric])
+            if metric in intervals:
+                lift += f" [{signed(intervals[metric]['low'])}, {signed(intervals[metric]['high'])}]"
+            assert row["lift over baseline"] == lift, metric
             verdicts[heading, metric] = expected_verdict(metric, old, new, tolerances.get(metric))
             assert row["verdict"] == verdicts[heading, metric], (heading, metric)
     assert set(verdicts.values()) - {"unchanged"}, "a changed model changes some metric"

@@ -61,14 +61,28 @@ def data_sections(quality: dict, figures: list[Path]) -> list[Section]:
     return [overview, quality_section, explore]
 
 
-def _metrics_table(evaluate: dict) -> pd.DataFrame:
+def _metrics_table(evaluate: dict, lift_intervals: dict | None = None) -> pd.DataFrame:
     rows = [
         {"metric": metric, "better": METRICS[metric], "model": evaluate["model"][metric],
          "baseline (carrier x hour)": evaluate["baseline"][metric], "lift": evaluate["lift"][metric],
          "majority class": evaluate["majority"][metric]}
         for metric in METRICS
     ]  # fmt: skip
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if lift_intervals:
+        spans = {m: f"[{i['low']:+.4f}, {i['high']:+.4f}]" for m, i in lift_intervals.items()}
+        table.insert(5, "lift interval", table["metric"].map(spans).fillna(""))
+    return table
+
+
+def _interval_text(intervals: dict) -> str:
+    settings = intervals["bootstrap"]
+    return (
+        f"The lift interval is the {settings['level']:.0%} interval of a paired bootstrap over the "
+        f"{settings['groups']} days of the test months ({settings['resamples']} resamples of whole days: "
+        "the flights of one day share their weather and their bad luck, so the day is the unit). An "
+        "interval that includes zero is a lift the test months cannot tell from noise."
+    )
 
 
 def _slices_table(slices: dict, column: str) -> pd.DataFrame:
@@ -81,8 +95,11 @@ def _slices_table(slices: dict, column: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def model_sections(evaluate: dict, slices: dict, card: dict, figures: list[Path]) -> list[Section]:
-    """The model against the baseline on the test months, by slice, and its card."""
+def model_sections(
+    evaluate: dict, slices: dict, card: dict, figures: list[Path], intervals: dict | None = None
+) -> list[Section]:
+    """The model against the baseline on the test months (with the lift's intervals, when given), by
+    slice, and its card."""
     test = evaluate["test"]
     results = Section("The model against the baseline")
     results.add_text(
@@ -91,7 +108,10 @@ def model_sections(evaluate: dict, slices: dict, card: dict, figures: list[Path]
         "is the historical disruption rate of each carrier at each scheduled hour. Yes/no metrics use "
         f"the threshold chosen on the validation month ({evaluate['threshold']['model']:.3f} for the model)."
     )
-    results.add_table(_metrics_table(evaluate))
+    lift_intervals = (intervals or {}).get("test", {}).get("lift")
+    results.add_table(_metrics_table(evaluate, lift_intervals))
+    if lift_intervals:
+        results.add_text(_interval_text(intervals))
     results.add_images(figures)
     by_slice = Section("By carrier and by origin")
     by_slice.add_text("A good average can hide a bad slice; small slices are shown by size only.")

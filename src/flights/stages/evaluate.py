@@ -1,4 +1,5 @@
-"""Stage `evaluate`: test-month metrics of model, baseline and majority class, slices, plots, importance."""
+"""Stage `evaluate`: test-month metrics of model, baseline and majority class, slices, plots, importance,
+and the intervals of the model's lift over the baseline (a paired bootstrap over days)."""
 
 import pandas as pd
 
@@ -6,6 +7,7 @@ from flights import paths
 from flights.model.train import TRUSTED_TYPES
 from flights.params import project_params
 from flights.vocabulary import LABEL
+from mlkit.bootstrap import delta_record
 from mlkit.config import require
 from mlkit.evaluation import feature_importance, held_out_metrics, slice_metrics
 from mlkit.io import atomic_dir, read_json, read_parquet, write_json
@@ -28,6 +30,14 @@ def check_slices(slices: list[str], columns: pd.Index) -> None:
     )
 
 
+def lift_intervals(test: pd.DataFrame, y, proba: dict, settings: dict) -> dict:
+    """metrics/intervals.json: model minus baseline on the test months, each metric with its interval."""
+    require(set(settings["group_by"]) <= set(test.columns), "bootstrap.group_by", settings["group_by"],
+            "a list of columns of the test data, such as month and day")  # fmt: skip
+    record = delta_record(y, proba["baseline"], proba["model"], test, **settings)
+    return {"bootstrap": record["bootstrap"], "test": {"lift": record["delta"]}}
+
+
 def main(params: dict) -> None:
     settings = params["evaluate"]
     test = read_parquet(paths.split_part("test"))
@@ -44,8 +54,8 @@ def main(params: dict) -> None:
     proba = {name: model.predict_proba(test)[:, 1] for name, model in models.items()}
     sample = test.sample(n=min(settings["importance_rows"], len(test)), random_state=settings["seed"])
     with atomic_dir(paths.EVALUATE_PLOTS) as tables, atomic_dir(paths.EVALUATE_FIGURES) as images:
-        # importance is the longest piece: the slices and the curve figures share the other process
-        importance, slices, _ = in_parallel(
+        # importance is the longest piece: the other pieces share the other process
+        importance, slices, _, intervals = in_parallel(
             [
                 lambda: feature_importance(
                     models["model"], sample, sample[LABEL], settings["importance_repeats"], settings["seed"]
@@ -54,11 +64,13 @@ def main(params: dict) -> None:
                     y, test, proba, thresholds, settings["slices"], settings["min_slice_rows"]
                 ),
                 lambda: write_curve_figures(y, proba, thresholds["model"], CLASS_NAMES, tables, images),
+                lambda: lift_intervals(test, y, proba, params["bootstrap"]),
             ]
         )
         write_importance_figure(importance, tables, images)
         write_json(held_out_metrics(y, proba, thresholds, validation), paths.EVALUATE_METRICS)
         write_json(slices, paths.SLICE_METRICS)
+        write_json(intervals, paths.INTERVALS)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ def main(params: dict) -> None:
         read_json(paths.SLICE_METRICS),
         read_json(paths.MODEL_CARD),
         sorted(paths.EVALUATE_FIGURES.glob("*.png")),
+        read_json(paths.INTERVALS),
     )
     sections += delivery_sections(read_json(paths.SCORE_METRICS), read_json(paths.DRIFT_METRICS))
     write_text(render(TITLE, sections), paths.REPORT)

@@ -42,6 +42,7 @@ PROJECT = pr_report.Project(
     pipeline_files=("dvc.yaml", str(paths.PARAMS), str(paths.LOCK), str(paths.REQUIREMENTS), "src"),
     report=paths.PR_REPORT,
     figures=paths.PR_FIGURES,
+    intervals=paths.INTERVALS,
 )
 
 

@@ -4,6 +4,22 @@
 Pure: plain mappings in, verdicts and gates out. The better-direction of every metric comes from
 `mlkit.metrics.METRICS` (through `improvement`), so a lower log loss is an improvement and a higher
 one a regression.
+
+With an interval. A delta may come with its confidence interval (`{delta, low, high}` in the metric's
+own sign, from `mlkit.bootstrap`). Whether a gate passes is still decided by the point delta, so an
+interval never loosens a gate nor fails one that the point delta passes; the interval says how sure the
+verdict is, and an unsure one is shown, never passed silently:
+
+- regression vs base (tolerance t): the point delta worse than t fails, as REGRESSION when the whole
+  interval lies on the worse side of zero (really worse), else as "inconclusive" (worse by more than t
+  at the point, but no change is within the interval). A point delta within t passes: "inconclusive"
+  when the interval reaches beyond t (the change may be worse than allowed), plainly otherwise.
+- lift over baseline (minimum m): a point lift below m fails, plainly when the whole interval lies
+  below m, else as "inconclusive". A point lift of at least m passes: "inconclusive" when the interval
+  reaches below m.
+
+Without an interval (older metrics, a project without the bootstrap) the verdicts and gates are the
+point ones.
 """
 
 from __future__ import annotations
@@ -22,6 +38,7 @@ EPSILON = 1e-9  # metric files hold 6 decimals: differences below this are float
 NA = "n/a"
 
 BETTER, WORSE, UNCHANGED, REGRESSION = "better", "worse", "unchanged", "REGRESSION"
+INCONCLUSIVE = "inconclusive"  # the interval straddles the gate's threshold
 REGRESSION_GATE, LIFT_GATE, REPRO_GATE = (
     "regression vs base",
     "lift over baseline",
@@ -56,6 +73,22 @@ def fmt_signed(value: Any, digits: int = DIGITS) -> str:
     return fmt_value(value, digits, signed=True)
 
 
+def fmt_interval(interval: Mapping[str, Any] | None, digits: int = DIGITS) -> str:
+    """An interval as `[-0.0012, +0.0074]` (signed, as deltas are); empty when there is none."""
+    if not interval or not (is_number(interval.get("low")) and is_number(interval.get("high"))):
+        return ""
+    return f"[{fmt_signed(interval['low'], digits)}, {fmt_signed(interval['high'], digits)}]"
+
+
+def gain_bounds(metric: str, interval: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """The interval of a delta (`{low, high}` in the metric's own sign) as (low, high) of the
+    improvement, positive being better; None when there is no usable interval."""
+    if not interval or not (is_number(interval.get("low")) and is_number(interval.get("high"))):
+        return None
+    ends = sorted(improvement(metric, interval[end], 0.0) for end in ("low", "high"))
+    return ends[0], ends[1]
+
+
 def difference(new: Any, old: Any) -> Number | None:
     """`new - old`, or None when either is missing."""
     if not (is_number(new) and is_number(old)):
@@ -64,8 +97,15 @@ def difference(new: Any, old: Any) -> Number | None:
 
 
 # ---------------------------------------------------------------------------------------- verdicts
-def verdict(metric: str, base: Any, head: Any, tolerance: float | None = None) -> str:
-    """better / worse / unchanged / REGRESSION (worse by more than `tolerance`) / n/a (no base).
+def verdict(
+    metric: str,
+    base: Any,
+    head: Any,
+    tolerance: float | None = None,
+    interval: Mapping[str, Any] | None = None,
+) -> str:
+    """better / worse / unchanged / REGRESSION (worse by more than `tolerance`) / n/a (no base), and
+    with the `interval` of head - base, inconclusive (the module's rule).
 
     A regression of exactly `tolerance` is allowed; "unchanged" means the difference rounds to zero
     at the report's precision.
@@ -73,8 +113,11 @@ def verdict(metric: str, base: Any, head: Any, tolerance: float | None = None) -
     if not (is_number(base) and is_number(head)):
         return NA
     gain = improvement(metric, head, base)
+    bounds = gain_bounds(metric, interval)
     if tolerance is not None and -gain > tolerance + EPSILON:
-        return REGRESSION
+        return REGRESSION if bounds is None or bounds[1] < 0 else INCONCLUSIVE
+    if tolerance is not None and bounds is not None and -bounds[0] > tolerance + EPSILON:
+        return INCONCLUSIVE
     if abs(gain) < UNCHANGED_BELOW:
         return UNCHANGED
     return BETTER if gain > 0 else WORSE
@@ -91,6 +134,13 @@ class Gate:
     detail: str
     value: float | None = None
     threshold: float | None = None
+    inconclusive: bool = False  # its interval straddles the threshold (shown, whether it passed or not)
+
+    @property
+    def result(self) -> str:
+        """pass / FAIL, with "inconclusive" when the interval straddles the threshold."""
+        outcome = "pass" if self.passed else "FAIL"
+        return f"{outcome} ({INCONCLUSIVE})" if self.inconclusive else outcome
 
 
 def validate_gates(gates: Any, source: str = "params.yaml") -> tuple[dict[str, float], dict[str, float]]:
@@ -122,9 +172,13 @@ def gates_in_force(base: Any, head: Any) -> tuple[Any, str | None]:
 
 
 def regression_gates(
-    base: Mapping[str, Any] | None, head: Mapping[str, Any], tolerance: Mapping[str, float]
+    base: Mapping[str, Any] | None,
+    head: Mapping[str, Any],
+    tolerance: Mapping[str, float],
+    intervals: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Gate]:
-    """Each metric with a tolerance may be worse than at base by at most that much.
+    """Each metric with a tolerance may be worse than at base by at most that much; `intervals`
+    (metric: {delta, low, high} of head - base) qualify the verdict by the module's rule.
 
     Without metrics at base (a first pull request) nothing can regress: one skipped row.
     """
@@ -146,14 +200,34 @@ def regression_gates(
             + ("within" if passed else "worse than")
             + f" the tolerance of {fmt_value(allowed)}"
         )
-        gates.append(Gate(REGRESSION_GATE, metric, passed, detail, gain, -allowed))
+        interval = (intervals or {}).get(metric)
+        bounds = gain_bounds(metric, interval)
+        inconclusive = False
+        if bounds is not None:
+            shown = f"; delta {fmt_signed(new - old)} {fmt_interval(interval)}"
+            if not passed and bounds[1] < 0:
+                detail += f"{shown} lies wholly on the worse side of zero"
+            elif not passed:
+                inconclusive = True
+                detail += f"{shown} includes zero: inconclusive, fails on its point delta"
+            elif -bounds[0] > allowed + EPSILON:
+                inconclusive = True
+                detail += f"{shown} reaches beyond the tolerance: inconclusive, passes on its point delta"
+            else:
+                detail += f"{shown} lies within the tolerance"
+        gates.append(Gate(REGRESSION_GATE, metric, passed, detail, gain, -allowed, inconclusive))
     return gates
 
 
 def lift_gates(
-    model: Mapping[str, Any], baseline: Mapping[str, Any] | None, min_lift: Mapping[str, float]
+    model: Mapping[str, Any],
+    baseline: Mapping[str, Any] | None,
+    min_lift: Mapping[str, float],
+    intervals: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Gate]:
-    """The model must beat the baseline by at least `min_lift` in each metric's better direction."""
+    """The model must beat the baseline by at least `min_lift` in each metric's better direction;
+    `intervals` (metric: {delta, low, high} of model - baseline) qualify the verdict by the module's
+    rule."""
     baseline = baseline or {}
     gates = []
     for metric, needed in min_lift.items():
@@ -169,7 +243,22 @@ def lift_gates(
             + ("meets" if passed else "below")
             + f" the required {fmt_value(needed)}"
         )
-        gates.append(Gate(LIFT_GATE, metric, passed, detail, gain, needed))
+        interval = (intervals or {}).get(metric)
+        bounds = gain_bounds(metric, interval)
+        inconclusive = False
+        if bounds is not None:
+            shown = f"; its interval {fmt_interval({'low': bounds[0], 'high': bounds[1]})}"
+            if not passed and bounds[1] < needed - EPSILON:
+                detail += f"{shown} lies wholly below it"
+            elif not passed:
+                inconclusive = True
+                detail += f"{shown} reaches it: inconclusive, and fails on its point lift"
+            elif bounds[0] < needed - EPSILON:
+                inconclusive = True
+                detail += f"{shown} reaches below it: inconclusive, passes on its point lift"
+            else:
+                detail += f"{shown} lies above it"
+        gates.append(Gate(LIFT_GATE, metric, passed, detail, gain, needed, inconclusive))
     return gates
 
 
@@ -212,6 +301,11 @@ def reproducibility_gate(check: ReproCheck) -> Gate:
 
 def failures(gates: Sequence[Gate]) -> list[Gate]:
     return [gate for gate in gates if not gate.passed]
+
+
+def inconclusive(gates: Sequence[Gate]) -> list[Gate]:
+    """The gates whose interval straddles their threshold, passed or not."""
+    return [gate for gate in gates if gate.inconclusive]
 
 
 def failure_line(gate: Gate) -> str:

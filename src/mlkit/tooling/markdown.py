@@ -21,11 +21,15 @@ from mlkit.tooling.gates import (
     difference,
     failure_line,
     failures,
+    fmt_interval,
     fmt_signed,
     fmt_value,
+    inconclusive,
     is_number,
     verdict,
 )
+
+Intervals = Mapping[str, Mapping[str, Any]]  # metric: {delta, low, high}, as mlkit.bootstrap writes
 
 
 # ------------------------------------------------------------------------------------------- rows
@@ -41,6 +45,8 @@ class MetricRow:
     baseline: float | None
     lift: float | None  # head - baseline, in the metric's own sign
     verdict: str
+    delta_interval: Mapping[str, Any] | None = None  # {low, high} of delta, when known
+    lift_interval: Mapping[str, Any] | None = None  # {low, high} of lift, when known
 
 
 def compare_metrics(
@@ -49,12 +55,16 @@ def compare_metrics(
     baseline: Mapping[str, Any] | None = None,
     lift: Mapping[str, Any] | None = None,
     tolerance: Mapping[str, float] | None = None,
+    delta_intervals: Intervals | None = None,
+    lift_intervals: Intervals | None = None,
 ) -> list[MetricRow]:
     """A row for every metric of METRICS that this change or its base reports, in METRICS order.
 
-    `lift` (model minus baseline, as stored) is used when given; otherwise it is computed.
+    `lift` (model minus baseline, as stored) is used when given; otherwise it is computed. The
+    intervals, when given, are shown beside the deltas and qualify the verdict (mlkit.tooling.gates).
     """
     base, baseline, lift, tolerance = base or {}, baseline or {}, lift or {}, tolerance or {}
+    delta_intervals, lift_intervals = delta_intervals or {}, lift_intervals or {}
     rows = []
     for metric, direction in METRICS.items():
         if metric not in head and metric not in base:
@@ -70,7 +80,9 @@ def compare_metrics(
                 delta=difference(new, old),
                 baseline=ref,
                 lift=stored_lift if is_number(stored_lift) else difference(new, ref),
-                verdict=verdict(metric, old, new, tolerance.get(metric)),
+                verdict=verdict(metric, old, new, tolerance.get(metric), delta_intervals.get(metric)),
+                delta_interval=delta_intervals.get(metric),
+                lift_interval=lift_intervals.get(metric),
             )
         )
     return rows
@@ -126,6 +138,12 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: 
     return "\n".join("| " + " | ".join(_cell(c) for c in line) + " |" for line in lines) + "\n"
 
 
+def fmt_delta(delta: Any, interval: Mapping[str, Any] | None) -> str:
+    """A signed delta, followed by its interval when there is one: `+0.0031 [-0.0012, +0.0074]`."""
+    shown = fmt_interval(interval) if is_number(delta) else ""
+    return f"{fmt_signed(delta)} {shown}".rstrip()
+
+
 def metrics_table(rows: Sequence[MetricRow]) -> str:
     header = ["metric", "better", "base", "this change", "delta", "baseline", "lift over baseline"]
     body = [
@@ -134,9 +152,9 @@ def metrics_table(rows: Sequence[MetricRow]) -> str:
             row.direction,
             fmt_value(row.base),
             fmt_value(row.head),
-            fmt_signed(row.delta),
+            fmt_delta(row.delta, row.delta_interval),
             fmt_value(row.baseline),
-            fmt_signed(row.lift),
+            fmt_delta(row.lift, row.lift_interval),
             f"**{row.verdict}**" if row.verdict == REGRESSION else row.verdict,
         ]
         for row in rows
@@ -145,7 +163,10 @@ def metrics_table(rows: Sequence[MetricRow]) -> str:
 
 
 def gates_table(gates: Sequence[Gate]) -> str:
-    body = [[gate.gate, gate.subject, "pass" if gate.passed else "**FAIL**", gate.detail] for gate in gates]
+    body = [
+        [gate.gate, gate.subject, gate.result if gate.passed else f"**{gate.result}**", gate.detail]
+        for gate in gates
+    ]
     return markdown_table(["gate", "subject", "result", "detail"], body, "llll")
 
 
@@ -167,17 +188,25 @@ def render_report(
     images: Sequence[Image],
     repro: ReproCheck,
     notes: Sequence[str] = (),
+    interval_note: str | None = None,
 ) -> str:
     """The whole report: deterministic (no dates, no absolute paths), sections in a fixed order.
 
     `metric_tables` maps each metrics table's heading to its rows. `params` None means the params diff
-    could not be computed (its reason is in `notes`).
+    could not be computed (its reason is in `notes`). `interval_note` says how the intervals shown
+    were made (None: the tables have none).
     """
     failed = failures(gates)
     verdict_line = "**Result: PASS**" if not failed else "**Result: FAIL**"
     parts = [f"# {title}\n", f"{verdict_line} - base: {base_label}; this change: {head_label}.\n"]
     if failed:
         parts.append("Failed gates:\n\n" + "".join(f"- {failure_line(g)}\n" for g in failed))
+    unsure = [gate for gate in inconclusive(gates) if gate.passed]
+    if unsure:
+        parts.append(
+            "Passed, but inconclusive (the interval straddles the threshold):\n\n"
+            + "".join(f"- {failure_line(g)}\n" for g in unsure)
+        )
     parts += ["## Gates\n", gates_table(gates)]
     for heading, rows in metric_tables.items():
         parts += [f"## {heading}\n", metrics_table(rows)]
@@ -186,6 +215,12 @@ def render_report(
         "metric's own sign; `better` says which direction improves). REGRESSION: worse than base "
         "by more than the tolerance.\n"
     )
+    if interval_note:
+        parts.append(
+            f"In brackets: {interval_note}. A verdict is **inconclusive** when the interval straddles "
+            "the gate's threshold: it is shown, and fails only when the point delta itself is beyond "
+            "the threshold (REGRESSION when, in addition, the whole interval is worse than zero).\n"
+        )
     parts.append("## Params diff\n")
     if params is None:
         parts.append("Not available.\n")

@@ -65,6 +65,8 @@ class Project:
     pipeline_files: Sequence[str]  # what makes the outputs: the report describes a commit of these
     report: Path  # the markdown
     figures: Path  # its plots
+    # mlkit.bootstrap's intervals: {bootstrap: {...}, test|validation: {lift: {metric: {delta, low, high}}}}
+    intervals: Path | None = None
 
     def curve_csv(self, curve: str, who: str = "model") -> Path:
         return self.curves / f"{curve}_{who}.csv"
@@ -128,9 +130,11 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
     # The gates judge the validation month, where every model choice is made; the test months are
     # reported beside it and never gate, so that no change is chosen on them.
     valid, valid_base = head.get("validation", {}), base.get("validation", {})
+    intervals = (json_in_workspace(project.intervals) if project.intervals else None) or {}
+    valid_lift = intervals.get("validation", {}).get("lift")
     gates = [
         *regression_gates(valid_base.get("model"), valid.get("model", {}), tolerance),
-        *lift_gates(valid.get("model", {}), valid.get("baseline"), min_lift),
+        *lift_gates(valid.get("model", {}), valid.get("baseline"), min_lift, valid_lift),
         reproducibility_gate(repro),
     ]
     metric_tables = {
@@ -140,9 +144,14 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
             valid.get("baseline"),
             valid.get("lift"),
             tolerance,
+            lift_intervals=valid_lift,
         ),
         REPORTED_TABLE: compare_metrics(
-            base.get("model"), head.get("model", {}), head.get("baseline"), head.get("lift")
+            base.get("model"),
+            head.get("model", {}),
+            head.get("baseline"),
+            head.get("lift"),
+            lift_intervals=intervals.get("test", {}).get("lift"),
         ),
     }
 
@@ -170,6 +179,7 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
         images=images,
         repro=repro,
         notes=notes,
+        interval_note=interval_note(intervals.get("bootstrap")),
     )
     write_text(markdown, project.report)
 
@@ -178,6 +188,19 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
         print(f"pr-report: FAIL: {failure_line(gate)}", file=sys.stderr)
     print(f"pr-report: {'FAIL' if failed else 'PASS'}: wrote {project.report} and {project.figures}/")
     return 1 if failed else 0
+
+
+def interval_note(settings: Mapping | None) -> str | None:
+    """How the intervals were made, from the `bootstrap` section of the intervals file."""
+    if not settings:
+        return None
+    unit = " x ".join(settings.get("group_by") or []) or "row"
+    level = settings.get("level")
+    shown = f"{level:.0%}" if isinstance(level, int | float) else "the"
+    return (
+        f"{shown} interval of a paired bootstrap over {unit} ({settings.get('resamples')} resamples of "
+        f"{settings.get('groups')} groups, seed {settings.get('seed')})"
+    )
 
 
 # ------------------------------------------------------------------------------------------- plots
