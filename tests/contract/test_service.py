@@ -540,13 +540,13 @@ def test_server_process_exits_without_serving_a_tampered_model(service_copy, pip
 
 def test_a_logreg_model_is_served_with_the_pipelines_answers(pipeline_repo, tmp_path):
     """After `dvc exp apply` of a logreg experiment: no lean path for that family, the Pipeline serves."""
-    from flights.model.train import TRUSTED_TYPES
-    from mlkit.persistence import load_model
+    from flights import paths
+    from flights.model.train import load_pipeline
 
     repo = clone_repo(pipeline_repo, tmp_path)
     repo.set_params({"train.model": "logreg"})
     repo.dvc("repro", "train")
-    model = load_model(repo.path / "models/model.skops", TRUSTED_TYPES)
+    model = load_pipeline(repo.path / paths.MODEL, repo.path / paths.CONTEXT)
     assert type(model.steps[-1][1]).__name__ == "LogisticRegression"
     test = pd.read_parquet(repo.path / "data/split/test.parquet")
     records = request_records(test.sample(n=MAX_FLIGHTS, random_state=2))
