@@ -41,7 +41,7 @@ pytestmark = pytest.mark.slow
 MAX_FLIGHTS = 5  # small, so that "too many flights" is cheap to send
 START_TIMEOUT = 120  # seconds: imports and loading the model take several seconds on a busy machine
 FLIGHT = EXAMPLE["flights"][0]
-SERVICE_FILES = ("params.yaml", "dvc.lock", "models", "metrics")  # what the Dockerfile copies
+SERVICE_FILES = ("params.yaml", "dvc.lock", "models", "metrics", "data/context")  # the Dockerfile's COPY
 JSON = {"content-type": "application/json"}
 
 
@@ -403,7 +403,8 @@ def test_schemathesis_finds_no_server_error(server, tmp_path):
 
 @pytest.fixture
 def service_copy(pipeline_repo: Repo, tmp_path: Path) -> Path:
-    """Only the files the Docker image holds: params, dvc.lock, models and metrics (no git, no data)."""
+    """Only the files the Docker image holds: params, dvc.lock, models, metrics and the context table (no
+    git, no other data)."""
     root = tmp_path / "service"
     for name in SERVICE_FILES:
         source = pipeline_repo.path / name

@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         if limit is None:
             limit, limit_name = params["score"]["max_rejected_share"], "score.max_rejected_share"
         model, version = verified_model(paths.MODEL, paths.LOCK, TRUSTED_TYPES)
+        threshold = read_json(paths.TRAIN_METRICS)["threshold"]
         verified_md5(paths.CONTEXT, paths.LOCK)  # the context table of the same commit
         attach(model, read_context(paths.CONTEXT))
-        threshold = read_json(paths.TRAIN_METRICS)["threshold"]
         flights = read_table(args.input, INPUT_NAMES, "input flights")
         scored, rejected, summary = score_flights(flights, model, version, threshold, limit, limit_name)
     except TooManyRejected as error:  # no scores (none of an earlier run either); the rejected rows
