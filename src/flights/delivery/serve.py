@@ -1,10 +1,10 @@
 """The HTTP prediction service: the exact model version of the checked-out commit, over FastAPI.
 
-A flight's booking-time context (flights scheduled around it, the recent disruption rates of its carrier,
-route and origin) is not sent: it is looked up by the flight's date in the versioned context table of
-the same commit, which `GET /model` describes (`context`: its version and the dates it covers). A flight
-on a date the table lacks gets missing values for those features; its probability then rests on the
-other fields, and is less reliable."""
+A flight's booking-time context (flights scheduled around it, the recent disruption rates of its
+carrier, route, origin and destination) is not sent: it is looked up by the flight's date in the
+versioned context table of the same commit, which `GET /model` describes (`context`: its version and
+the dates it covers). A flight on a date the table lacks gets missing values for those features; its
+probability then rests on the other fields, and is less reliable."""
 
 import logging
 import os
