@@ -26,10 +26,11 @@ COPY pyproject.toml ./
 COPY src ./src
 RUN pip install --no-deps --no-build-isolation .
 
-# What the service reads at start-up; it refuses a model whose md5 differs from dvc.lock's.
+# What the service reads at start-up; it refuses a model or context table whose md5 differs from dvc.lock's.
 COPY params.yaml dvc.lock ./
 COPY models ./models
 COPY metrics ./metrics
+COPY data/context ./data/context
 
 RUN useradd --system --no-create-home service
 USER service

@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro test test-fast verify bench lint serve predict pr-report sweep docs
+.PHONY: help setup repro test test-fast verify bench lint serve predict pr-report sweep docs ablation
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,3 +67,15 @@ pr-report: setup ## compare the workspace with BASE (default main) and the basel
 
 sweep: setup ## queue the experiment grid of sweep.yaml, run it with 2 workers, write reports/sweep/
 	python -m flights.tooling.sweep
+
+# Each features group switched off, on the committed weather model and on the booking-time model
+# (features.weather: false); each run is an experiment of the commit (`dvc exp run --temp`), one at a time.
+GROUPS := weather congestion calendar history
+BOOKING := -S features.weather=false
+ABLATION_COLUMNS := ^(Experiment|rev|params\.yaml:features\.(weather|congestion|calendar|history)|(model|baseline|lift)\.roc_auc)$$
+ablation: setup ## measure each feature group against the baseline as experiments; snapshot: reports/ablation.csv
+	@git diff --quiet HEAD -- . || { echo "make ablation measures the commit: commit your changes first" >&2; exit 1; }
+	$(foreach g,$(GROUPS),dvc exp run --temp -f -n ablation-no-$(g) -S features.$(g)=false &&) true
+	$(foreach g,$(filter-out weather,$(GROUPS)),dvc exp run --temp -f -n ablation-booking-no-$(g) $(BOOKING) -S features.$(g)=false &&) true
+	dvc exp run --temp -f -n ablation-schedule-only $(BOOKING) $(foreach g,$(filter-out weather,$(GROUPS)),-S features.$(g)=false)
+	dvc exp show --csv --drop '.*' --keep '$(ABLATION_COLUMNS)' > reports/ablation.csv

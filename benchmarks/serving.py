@@ -31,11 +31,13 @@ START_TIMEOUT = 120  # seconds for the service to answer /health
 def _model():
     """The working tree's model, refused unless dvc.lock records its hash."""
     from flights import paths
+    from flights.model.context import attach, read_context
     from flights.model.train import TRUSTED_TYPES
     from mlkit.serving import ModelVersionError, verified_model
 
     try:  # dvc.lock's paths are read relative to the lock file's folder
-        return verified_model(ROOT / paths.MODEL, ROOT / paths.LOCK, TRUSTED_TYPES)
+        model, version = verified_model(ROOT / paths.MODEL, ROOT / paths.LOCK, TRUSTED_TYPES)
+        return attach(model, read_context(ROOT / paths.CONTEXT)), version
     except ModelVersionError as error:
         raise RuntimeError(
             f"{error}\nthe serving benchmark measures the full-data model of {ROOT}: run `make repro`"

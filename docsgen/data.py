@@ -6,6 +6,7 @@ from __future__ import annotations
 from docsgen.sources import (
     LOWER_IS_BETTER,
     METRIC_LABELS,
+    FigureError,
     Sources,
     cell,
     count,
@@ -281,3 +282,42 @@ def drift(src: Sources) -> str:
     if not rows:
         return text
     return text + "\n\n" + table(["flagged feature", "PSI"], rows, ["l", "r"])
+
+
+ABLATION = "reports/ablation.csv"  # `make ablation`: a snapshot of `dvc exp show --csv`
+GROUPS = ("weather", "congestion", "calendar", "history")
+
+
+def ablation(src: Sources) -> str:
+    """Each feature group's measured contribution: the committed model and its experiments (`make ablation`)
+    with groups switched off, against the carrier x hour baseline on the test months."""
+    rows = src.csv(ABLATION)
+    committed = next((r for r in rows if r["rev"] == "workspace"), None)
+    experiments = sorted(
+        (r for r in rows if r["Experiment"].startswith("ablation-")), key=lambda r: r["Experiment"]
+    )
+    if committed is None or not experiments:
+        raise FigureError(f"{ABLATION} holds no committed row or no ablation experiment: run `make ablation`")
+
+    def groups_on(row: dict) -> str:
+        on = [g for g in GROUPS if row[f"params.yaml:features.{g}"].lower() == "true"]
+        return ", ".join(on) if on else "none (schedule only)"
+
+    full = float(committed["model.roc_auc"])
+    body = [
+        [
+            "committed" if row is committed else f"`{row['Experiment']}`",
+            groups_on(row),
+            metric(float(row["model.roc_auc"])),
+            signed(float(row["lift.roc_auc"])),
+            signed(float(row["model.roc_auc"]) - full),
+        ]
+        for row in [committed, *experiments]
+    ]
+    header = ["experiment", "feature groups on", "ROC AUC", "lift over baseline", "vs committed"]
+    baseline = metric(float(committed["baseline.roc_auc"]))
+    return (
+        table(header, body, ["l", "l", "r", "r", "r"])
+        + f"\n\nTest months; the carrier x hour baseline has ROC AUC {baseline} in every row. "
+        + f"Snapshot of `dvc exp show --csv` in `{ABLATION}`, written by `make ablation`."
+    )

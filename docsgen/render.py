@@ -21,6 +21,7 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "findings": data.findings,
     "split": data.split,
     "importance": data.importance,
+    "ablation": data.ablation,
     "gates": data.gates,
     "intervals": data.intervals,
     "batch": data.batch,

@@ -280,8 +280,8 @@ def pinned_threads():
 
 @pytest.fixture(scope="session")
 def model(pipeline_repo: Repo):
-    """The session repo's trained model, loaded as the service loads it."""
-    from flights.model.train import TRUSTED_TYPES
-    from mlkit.persistence import load_model
+    """The session repo's trained model with its context table, loaded as the service loads it."""
+    from flights import paths
+    from flights.model.train import load_pipeline
 
-    return load_model(pipeline_repo.path / "models/model.skops", TRUSTED_TYPES)
+    return load_pipeline(pipeline_repo.path / paths.MODEL, pipeline_repo.path / paths.CONTEXT)

@@ -119,9 +119,15 @@ class Baseline(Section):
 
 
 class Features(Section):
-    """`features`: which feature groups the model sees."""
+    """`features`: which feature groups the model sees, and how the history is computed (the context
+    stage reads history_days and history_prior; flights.model.context says what each group holds)."""
 
     weather: bool = rule("true or false")
+    congestion: bool = rule("true or false")
+    calendar: bool = rule("true or false")
+    history: bool = rule("true or false")
+    history_days: int = whole(1)
+    history_prior: float = positive(allow_zero=True)
 
 
 class Hgb(Section):

@@ -9,6 +9,7 @@ REQUIREMENTS = Path("requirements.lock")
 SOURCE = Path("data/source")  # a folder source of the user's, declared as a dependency of ingest
 RAW = Path("data/raw")
 PREPARED = Path("data/prepared/flights.parquet")
+CONTEXT = Path("data/context/context.parquet")  # what a request cannot carry: flights.model.context
 SPLIT = Path("data/split")
 SPLIT_PARTS = ("fit", "valid", "test")
 SCORED = Path("data/scored")

@@ -39,8 +39,9 @@ def locked_md5(lock: Path, output: Path) -> str:
     raise ModelVersionError(f"{lock} records no output {output}: run `dvc repro` first")
 
 
-def verified_model(path: Path, lock: Path, trusted: Iterable[str]) -> tuple[Any, str]:
-    """(model, version): refuses a file whose hash differs from dvc.lock's (stale or tampered)."""
+def verified_md5(path: Path, lock: Path) -> str:
+    """The md5 of the stage output `path`; refuses a file whose hash differs from dvc.lock's (stale or
+    tampered)."""
     if not Path(path).exists():
         raise ModelVersionError(f"{path} does not exist: run `dvc repro` or `dvc pull` first")
     expected, actual = locked_md5(lock, path), file_md5(path)
@@ -49,7 +50,13 @@ def verified_model(path: Path, lock: Path, trusted: Iterable[str]) -> tuple[Any,
             f"{path} has md5 {actual} but {lock} records {expected}: "
             "run `dvc checkout` (or `dvc repro`) so the file matches the commit"
         )
-    return load_model(path, trusted), actual
+    return actual
+
+
+def verified_model(path: Path, lock: Path, trusted: Iterable[str]) -> tuple[Any, str]:
+    """(model, version): refuses a file whose hash differs from dvc.lock's (stale or tampered)."""
+    version = verified_md5(path, lock)
+    return load_model(path, trusted), version
 
 
 def git_revision(folder: Path = Path()) -> str:

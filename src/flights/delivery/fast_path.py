@@ -15,7 +15,9 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
-from flights.model.features import CATEGORICAL_FEATURES, hhmm_to_minutes
+from flights.model.calendar import calendar_facts
+from flights.model.context import flight_key
+from flights.model.features import CATEGORICAL_FEATURES, ContextMissing, hhmm_to_minutes
 from flights.vocabulary import WEATHER_COLUMNS
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -46,6 +48,12 @@ class LeanScorer:
             for column, (keys, values) in schedule.lookups_.items()
         }
         self.weather = schedule.weather
+        self.calendar = schedule.calendar
+        self.context_features = schedule.joined_features()
+        context = getattr(schedule, "context_table", None)
+        if self.context_features and context is None:
+            raise ContextMissing("the lean path needs the context table the model joins: attach it first")
+        self.context = {feature: context.mapping(feature) for feature in self.context_features}
         self.estimator = estimator
 
     def features(self, flight: dict) -> list[float]:
@@ -64,6 +72,11 @@ class LeanScorer:
             lookups["dest_lat"].get(dest, NAN),
             lookups["dest_lon"].get(dest, NAN),
         ]  # fmt: skip
+        if self.calendar:
+            row += calendar_facts(flight["year"], flight["month"], flight["day"])
+        if self.context_features:
+            date = flight["year"] * 10000 + flight["month"] * 100 + flight["day"]
+            row += [self.context[f].get((date, flight_key(flight, f)), NAN) for f in self.context_features]
         if self.weather:
             row += [NAN if flight.get(c) is None else float(flight[c]) for c in WEATHER_COLUMNS]
         return row

@@ -12,13 +12,14 @@ from pathlib import Path
 from flights import paths
 from flights.data.fields import INPUT_NAMES
 from flights.delivery.score import score_flights
+from flights.model.context import attach, read_context
 from flights.model.train import TRUSTED_TYPES
 from flights.params import project_params
 from mlkit.config import ParamError
 from mlkit.io import read_json
 from mlkit.runtime import pin_threads
 from mlkit.scoring import TooManyRejected, check_paths, fraction, read_table, with_own_columns, write_table
-from mlkit.serving import ModelVersionError, verified_model
+from mlkit.serving import ModelVersionError, verified_md5, verified_model
 from mlkit.validation import DataError
 
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             limit, limit_name = params["score"]["max_rejected_share"], "score.max_rejected_share"
         model, version = verified_model(paths.MODEL, paths.LOCK, TRUSTED_TYPES)
         threshold = read_json(paths.TRAIN_METRICS)["threshold"]
+        verified_md5(paths.CONTEXT, paths.LOCK)  # the context table of the same commit
+        attach(model, read_context(paths.CONTEXT))
         flights = read_table(args.input, INPUT_NAMES, "input flights")
         scored, rejected, summary = score_flights(flights, model, version, threshold, limit, limit_name)
     except TooManyRejected as error:  # no scores (none of an earlier run either); the rejected rows

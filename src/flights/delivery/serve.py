@@ -1,4 +1,10 @@
-"""The HTTP prediction service: the exact model version of the checked-out commit, over FastAPI."""
+"""The HTTP prediction service: the exact model version of the checked-out commit, over FastAPI.
+
+A flight's booking-time context (flights scheduled around it, the recent disruption rates of its
+carrier, route, origin and destination) is not sent: it is looked up by the flight's date in the
+versioned context table of the same commit, which `GET /model` describes (`context`: its version and
+the dates it covers). A flight on a date the table lacks gets missing values for those features; its
+probability then rests on the other fields, and is less reliable."""
 
 import logging
 import os
@@ -15,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from flights import paths
 from flights.delivery.fast_path import scorer_for
 from flights.delivery.inputs import FLIGHT_DESCRIPTION, flight_model
+from flights.model.context import attach, read_context
 from flights.model.train import TRUSTED_TYPES, expected_weather, known_categories
 from flights.params import project_params
 from mlkit.config import ParamError
@@ -24,6 +31,7 @@ from mlkit.serving import (
     add_request_logging,
     git_revision,
     limit_request_body,
+    verified_md5,
     verified_model,
 )
 
@@ -86,6 +94,9 @@ EXAMPLE = {
 def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it."""
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
+    context_version = verified_md5(root / paths.CONTEXT, root / paths.LOCK)
+    context = read_context(root / paths.CONTEXT)
+    joined = attach(model, context).named_steps["schedule"].joined_features()
     scorer = scorer_for(model)
     params = project_params(root / paths.PARAMS)
     if max_flights is None:  # params.yaml's, which project_params has checked
@@ -104,10 +115,19 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
         "max_flights": max_flights,
         "expected_weather": expected,
         "known_categories": categories,
+        "context": {
+            "version": context_version,
+            "features": joined,
+            "dates": [str(date) for date in context.periods() or ()],  # first and last, yyyymmdd
+            "missing": "a flight on a date (or with a key) the context table lacks gets missing values "
+            "for these features: its probability then rests on its other fields",
+        },
     }
     known_dest = set(categories["dest"])
 
-    description = f"{__doc__}\n\n{FLIGHT_DESCRIPTION}"
+    dates = info["context"]["dates"]
+    covered = f"The context table of this version covers {' to '.join(dates)}." if dates else ""
+    description = f"{__doc__} {covered}\n\n{FLIGHT_DESCRIPTION}"
     app = FastAPI(title="Flight disruption risk", version=version, description=description)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
     add_request_logging(app)  # added last, so outermost: refused bodies are logged too

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from flights import paths
-from flights.model.features import feature_names, model_inputs
+from flights.model.features import feature_names, model_inputs, switches
 from flights.vocabulary import LABEL
 from mlkit.persistence import file_md5
 
@@ -28,11 +28,18 @@ INTENDED_USE = (
 
 def model_card(params: dict, fit: pd.DataFrame, valid: pd.DataFrame, metrics: dict) -> dict:
     """No git revision or date: the model's version is its file hash as dvc.lock records it."""
-    weather = params["features"]["weather"]
+    groups = switches(params["features"])
+    history = {key: params["features"][key] for key in ("history_days", "history_prior")}
     return {
         "model": params["train"]["model"],
         "hyperparameters": params["train"][params["train"]["model"]],
-        "features": {"weather": weather, "inputs": model_inputs(weather), "derived": feature_names(weather)},
+        "features": groups
+        | ({"history": True} | history if groups["history"] else {})
+        | {
+            "inputs": model_inputs(groups["weather"]),
+            "derived": feature_names(**groups),
+            "context": str(paths.CONTEXT) if groups["congestion"] or groups["history"] else None,
+        },
         "label": params["label"],
         "split": params["split"],
         "training": training_summary(fit, valid),

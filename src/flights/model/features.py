@@ -1,7 +1,10 @@
 """The model's inputs: one place for the feature list, and the transformer that derives the features.
 
 The saved Pipeline starts with `ScheduleFeatures`, so training, batch scoring and the HTTP service
-share one transformation of the raw schedule fields a user knows at booking time.
+share one transformation of the raw schedule fields a user knows at booking time. Each feature group
+beyond the schedule has a switch in params.yaml's `features` section: the calendar (computed from the
+date), congestion and history (joined from the context table, flights.model.context, which says how the
+Pipeline is given it), and the weather (sent with the flight, a forecast stand-in).
 """
 
 import numpy as np
@@ -9,6 +12,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from flights.model.calendar import CALENDAR_FEATURES, calendar_facts
+from flights.model.context import context_features, joined
 from flights.vocabulary import WEATHER_COLUMNS
 
 # What a user sends: the raw flights table's schedule fields.
@@ -38,14 +43,31 @@ SCHEDULE_FEATURES = [
 ]
 
 
+# The switches of params.yaml's `features` section that choose feature groups (the others are settings).
+GROUPS = ("weather", "congestion", "calendar", "history")
+
+
+def switches(features: dict) -> dict[str, bool]:
+    """The feature-group switches of a `features` section (a group it does not name is off)."""
+    return {group: bool(features.get(group, False)) for group in GROUPS}
+
+
 def model_inputs(weather: bool) -> list[str]:
-    """The raw columns the model reads."""
+    """The raw columns the model reads (the context table adds no input field)."""
     return SCHEDULE_COLUMNS + (WEATHER_COLUMNS if weather else [])
 
 
-def feature_names(weather: bool) -> list[str]:
+def feature_names(
+    weather: bool, congestion: bool = False, calendar: bool = False, history: bool = False
+) -> list[str]:
     """The columns the estimator sees, categorical ones first."""
-    return CATEGORICAL_FEATURES + SCHEDULE_FEATURES + (WEATHER_COLUMNS if weather else [])
+    return (
+        CATEGORICAL_FEATURES
+        + SCHEDULE_FEATURES
+        + (CALENDAR_FEATURES if calendar else [])
+        + context_features(congestion, history)
+        + (WEATHER_COLUMNS if weather else [])
+    )
 
 
 def hhmm_to_minutes(hhmm: pd.Series) -> pd.Series:
@@ -54,7 +76,8 @@ def hhmm_to_minutes(hhmm: pd.Series) -> pd.Series:
 
 
 def _per_date(frame: pd.DataFrame) -> pd.DataFrame:
-    """Weekday and New York daylight-saving flag of each row's date, computed once per distinct date."""
+    """Weekday, New York daylight-saving flag and calendar features of each row's date, computed once per
+    distinct date."""
     key = frame["year"] * 10000 + frame["month"] * 100 + frame["day"]
     dates = pd.Series(key.unique())
     parts = pd.DataFrame(
@@ -66,6 +89,8 @@ def _per_date(frame: pd.DataFrame) -> pd.DataFrame:
         {"weekday": noon.dt.day_of_week.to_numpy(dtype=float), "dst": (offset == "-0400").to_numpy()},
         index=dates.to_numpy(),
     )
+    facts = [calendar_facts(*ymd) for ymd in zip(parts["year"], parts["month"], parts["day"], strict=True)]
+    table[CALENDAR_FEATURES] = np.array(facts, dtype=float).reshape(len(facts), len(CALENDAR_FEATURES))
     return table.reindex(key.to_numpy()).set_index(frame.index)
 
 
@@ -114,16 +139,38 @@ def _every_route(routes: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray,
     return np.asarray(every, dtype=str), np.asarray(values, dtype=float)
 
 
+class ContextMissing(RuntimeError):
+    """A model that joins the context table was asked to transform without one."""
+
+
 class ScheduleFeatures(TransformerMixin, BaseEstimator):
     """Raw schedule fields (+ weather forecast) -> model features, with lookups learned at fit time.
 
     Fitting reads the joined reference columns (destination airport, route distance) of the training
     rows; transforming needs only the fields of `model_inputs`, so an unseen destination just gets
-    missing values.
+    missing values. With `congestion` or `history` on, the context table must have been given first
+    (`use_context`, through flights.model.context.attach); it is not part of the fitted state.
     """
 
-    def __init__(self, weather: bool = True):
+    def __init__(
+        self, weather: bool = True, congestion: bool = False, calendar: bool = False, history: bool = False
+    ):
         self.weather = weather
+        self.congestion = congestion
+        self.calendar = calendar
+        self.history = history
+
+    def use_context(self, context) -> "ScheduleFeatures":
+        """Give (a ContextTable) or take back (None) the context table the context features come from."""
+        if context is None:
+            self.__dict__.pop("context_table", None)
+        else:
+            self.context_table = context
+        return self
+
+    def joined_features(self) -> list[str]:
+        """The features this model joins from the context table, in their order."""
+        return context_features(self.congestion, self.history)
 
     def fit(self, X: pd.DataFrame, y=None) -> "ScheduleFeatures":
         # the airports table's "A" marks a destination that follows US daylight-saving time: 1, else 0
@@ -131,7 +178,7 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         X = X.assign(dest_dst=follows_dst)
         self.lookups_ = {column: _learn(X, key, column) for column, key in LOOKUP_KEYS.items()}
         self.lookups_["distance"] = _every_route(*self.lookups_["distance"])
-        self.feature_names_out_ = feature_names(self.weather)
+        self.feature_names_out_ = feature_names(self.weather, self.congestion, self.calendar, self.history)
         self.expected_weather_ = [
             column
             for column in (WEATHER_COLUMNS if self.weather else [])
@@ -163,6 +210,19 @@ class ScheduleFeatures(TransformerMixin, BaseEstimator):
         out["block_minutes"] = block.astype(float)
         for column in ("dest_lat", "dest_lon"):
             out[column] = looked_up[column]
+        if self.calendar:
+            for column in CALENDAR_FEATURES:
+                out[column] = dates[column]
+        wanted = self.joined_features()
+        if wanted:
+            context = getattr(self, "context_table", None)
+            if context is None:
+                raise ContextMissing(
+                    f"this model joins the context features {wanted}: attach the context table first "
+                    "(flights.model.context.attach(model, read_context(paths.CONTEXT)))"
+                )
+            for column, values in joined(context, X, wanted).items():
+                out[column] = values
         if self.weather:
             for column in WEATHER_COLUMNS:
                 out[column] = pd.to_numeric(X[column], errors="coerce").astype(float)

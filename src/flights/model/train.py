@@ -1,5 +1,7 @@
 """The model families behind `train.model`, each one scikit-learn Pipeline from raw fields to probability."""
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -8,7 +10,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from flights.model.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names
+from flights.model.context import attach, read_context
+from flights.model.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names, switches
+from mlkit.context import ContextTable
+from mlkit.persistence import load_model
 
 
 def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:
@@ -25,7 +30,7 @@ def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:
     )
 
 
-def _hgb_parts(train: dict, weather: bool, numeric: list[str]) -> tuple[ColumnTransformer, object]:
+def _hgb_parts(train: dict, numeric: list[str]) -> tuple[ColumnTransformer, object]:
     encode = ColumnTransformer(
         [
             (
@@ -39,10 +44,10 @@ def _hgb_parts(train: dict, weather: bool, numeric: list[str]) -> tuple[ColumnTr
         ],
         verbose_feature_names_out=False,
     )
-    return encode, _hgb(train["hgb"], len(feature_names(weather)))
+    return encode, _hgb(train["hgb"], len(CATEGORICAL_FEATURES) + len(numeric))
 
 
-def _logreg_parts(train: dict, weather: bool, numeric: list[str]) -> tuple[ColumnTransformer, object]:
+def _logreg_parts(train: dict, numeric: list[str]) -> tuple[ColumnTransformer, object]:
     settings = train["logreg"]
     encode = ColumnTransformer(
         [
@@ -69,15 +74,15 @@ def _logreg_parts(train: dict, weather: bool, numeric: list[str]) -> tuple[Colum
 FAMILY_PARTS = {"hgb": _hgb_parts, "logreg": _logreg_parts}
 
 
-def build_pipeline(train: dict, features: dict) -> Pipeline:
-    """The unfitted Pipeline of the chosen family: schedule features, encoding, estimator. The sections
-    are as flights.params validated them (every stage validates params.yaml when it starts)."""
-    weather = features["weather"]
-    numeric = feature_names(weather)[len(CATEGORICAL_FEATURES) :]
-    encode, estimator = FAMILY_PARTS[train["model"]](train, weather, numeric)
-    return Pipeline(
-        [("schedule", ScheduleFeatures(weather=weather)), ("encode", encode), ("model", estimator)]
-    )
+def build_pipeline(train: dict, features: dict, context: ContextTable | None = None) -> Pipeline:
+    """The unfitted Pipeline of the chosen family: schedule features, encoding, estimator, given the
+    context table when one is passed (flights.model.context). The sections are as flights.params
+    validated them (every stage validates params.yaml when it starts)."""
+    groups = switches(features)
+    numeric = feature_names(**groups)[len(CATEGORICAL_FEATURES) :]
+    encode, estimator = FAMILY_PARTS[train["model"]](train, numeric)
+    pipeline = Pipeline([("schedule", ScheduleFeatures(**groups)), ("encode", encode), ("model", estimator)])
+    return pipeline if context is None else attach(pipeline, context)
 
 
 # The types beyond skops' defaults that our model files may hold; anything else is refused at load.
@@ -89,6 +94,11 @@ TRUSTED_TYPES = [
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.utils.validation.check_array",
 ]
+
+
+def load_pipeline(model: Path, context: Path) -> Pipeline:
+    """The saved Pipeline with the context table attached: what every stage that scores loads."""
+    return attach(load_model(model, TRUSTED_TYPES), read_context(context))
 
 
 def expected_weather(pipeline: Pipeline) -> list[str]:

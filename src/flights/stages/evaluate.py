@@ -4,7 +4,7 @@ and the intervals of the model's lift over the baseline (a paired bootstrap over
 import pandas as pd
 
 from flights import paths
-from flights.model.train import TRUSTED_TYPES
+from flights.model.train import TRUSTED_TYPES, load_pipeline
 from flights.params import project_params
 from flights.vocabulary import LABEL
 from mlkit.bootstrap import delta_record
@@ -17,7 +17,7 @@ from mlkit.runtime import in_parallel
 from mlkit.stage import run_stage
 
 CLASS_NAMES = ("on time", "disrupted")
-MODELS = {"model": paths.MODEL, "baseline": paths.BASELINE, "majority": paths.MAJORITY}
+BASELINES = {"baseline": paths.BASELINE, "majority": paths.MAJORITY}
 
 
 def check_slices(slices: list[str], columns: pd.Index) -> None:
@@ -50,7 +50,8 @@ def main(params: dict) -> None:
         "majority": baselines["majority"]["threshold"],
     }
     validation = {"model": trained["validation"], "baseline": baselines["baseline"]["validation"]}
-    models = {name: load_model(path, TRUSTED_TYPES) for name, path in MODELS.items()}
+    models = {"model": load_pipeline(paths.MODEL, paths.CONTEXT)}
+    models |= {name: load_model(path, TRUSTED_TYPES) for name, path in BASELINES.items()}
     proba = {name: model.predict_proba(test)[:, 1] for name, model in models.items()}
     sample = test.sample(n=min(settings["importance_rows"], len(test)), random_state=settings["seed"])
     with atomic_dir(paths.EVALUATE_PLOTS) as tables, atomic_dir(paths.EVALUATE_FIGURES) as images:

@@ -3,17 +3,16 @@
 import pandas as pd
 
 from flights import paths
-from flights.model.train import TRUSTED_TYPES
+from flights.model.train import load_pipeline
 from flights.params import project_params
 from mlkit.drift import drift_table
 from mlkit.io import read_parquet, write_json
-from mlkit.persistence import load_model
 from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
     settings = params["monitor"]
-    model = load_model(paths.MODEL, TRUSTED_TYPES)
+    model = load_pipeline(paths.MODEL, paths.CONTEXT)
     training = pd.concat([read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
     rows = min(settings["reference_rows"], len(training))
     reference = training.sample(n=rows, random_state=settings["seed"])

@@ -2,10 +2,10 @@
 
 from flights import paths
 from flights.delivery.score import batch_month, score_flights
-from flights.model.train import TRUSTED_TYPES
+from flights.model.train import load_pipeline
 from flights.params import project_params
 from mlkit.io import atomic_dir, read_json, read_parquet, write_json, write_parquet
-from mlkit.persistence import file_md5, load_model
+from mlkit.persistence import file_md5
 from mlkit.stage import run_stage
 
 
@@ -13,7 +13,7 @@ def main(params: dict) -> None:
     settings = params["score"]
     flights = read_parquet(paths.PREPARED)
     batch = flights[flights["month"] == batch_month(flights["month"], settings["month"])]
-    model = load_model(paths.MODEL, TRUSTED_TYPES)
+    model = load_pipeline(paths.MODEL, paths.CONTEXT)
     threshold = read_json(paths.TRAIN_METRICS)["threshold"]
     scored, rejected, summary = score_flights(
         batch, model, file_md5(paths.MODEL), threshold, settings["max_rejected_share"]

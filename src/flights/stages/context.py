@@ -1,0 +1,20 @@
+"""Stage `context`: the booking-time context table (schedule congestion, recent history) of every date."""
+
+from flights import paths
+from flights.model.context import build_context
+from flights.params import project_params
+from mlkit.io import read_parquet, write_parquet
+from mlkit.stage import run_stage
+
+
+def main(params: dict) -> None:
+    settings = params["features"]
+    flights = read_parquet(paths.raw_table("flights"))  # every scheduled flight, whatever label.policy keeps
+    table = build_context(
+        flights, settings["history_days"], settings["history_prior"], params["label"]["delay_minutes"]
+    )
+    write_parquet(table, paths.CONTEXT)
+
+
+if __name__ == "__main__":
+    run_stage(main, project_params)
