@@ -29,7 +29,10 @@ from mlkit.tooling.verify import CLEAN_REPRO
 
 PNG = b"\x89PNG\r\n\x1a\n"
 REPORT = paths.PR_REPORT
-GATED, REPORTED = "Metrics: validation month (gated)", "Metrics: test months (reported, never gated)"
+GATED, REPORTED = (
+    "Metrics: validation, the backtest's fold mean (gated)",
+    "Metrics: test months (reported, never gated)",
+)
 COMPARED = " ".join(path.as_posix() for path in paths.REPRODUCED)  # what the gate compares
 CURVES = ("roc", "precision_recall", "calibration")
 TOLERANCE = {"roc_auc": 0.005, "average_precision": 0.005, "log_loss": 0.005, "brier": 0.003}

@@ -87,7 +87,12 @@ def test_every_stage_declares_the_code_it_runs():
         assert not stale, f"stage '{name}' declares code it does not run: {sorted(stale)}"
 
 
-NO_STAGE_RUNS = ("src/mlkit/tooling/", "src/flights/tooling/", "src/mlkit/serving.py", "src/flights/delivery/")
+NO_STAGE_RUNS = (
+    "src/mlkit/tooling/",
+    "src/flights/tooling/",
+    "src/mlkit/serving.py",
+    "src/flights/delivery/",
+)
 
 
 def test_an_edit_to_the_tooling_or_the_service_re_runs_no_stage():

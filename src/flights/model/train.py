@@ -9,6 +9,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from flights.model.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names
+from mlkit.backtest import Plan, walk_forward
 
 
 def _hgb(params: dict, n_features: int) -> HistGradientBoostingClassifier:
@@ -78,6 +79,12 @@ def build_pipeline(train: dict, features: dict) -> Pipeline:
     return Pipeline(
         [("schedule", ScheduleFeatures(weather=weather)), ("encode", encode), ("model", estimator)]
     )
+
+
+def backtest_plan(split: dict) -> Plan:
+    """The folds of params.yaml's `split` (as flights.params.Split validated it): one per backtest month,
+    fitted on every training month before it; the final model on all training months."""
+    return walk_forward("month", split["train_months"], split["backtest_months"])
 
 
 # The types beyond skops' defaults that our model files may hold; anything else is refused at load.

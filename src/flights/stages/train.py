@@ -1,25 +1,27 @@
-"""Stage `train`: the chosen model family, its validation-month metrics, the saved Pipeline and its card."""
+"""Stage `train`: the chosen model family backtested over the folds of `split`, its out-of-fold
+predictions and validation metrics (the fold mean and each fold), the saved Pipeline and its card."""
 
 from flights import paths
 from flights.model.card import model_card
-from flights.model.train import build_pipeline
+from flights.model.train import backtest_plan, build_pipeline
 from flights.params import project_params
 from flights.vocabulary import LABEL
-from mlkit.io import read_parquet, write_json
+from mlkit.backtest import fit_backtested, out_of_fold
+from mlkit.io import read_parquet, write_json, write_parquet
 from mlkit.persistence import save_model
 from mlkit.stage import run_stage
-from mlkit.training import fit_validated
 
 
 def main(params: dict) -> None:
-    fit, valid = (read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
-    model, threshold, validation = fit_validated(
-        lambda: build_pipeline(params["train"], params["features"]), fit, valid, LABEL
-    )
-    metrics = {"threshold": threshold, "validation": validation}
-    card = model_card(params, fit, valid, metrics)  # before any write: a failure leaves no half output
-    save_model(model, paths.MODEL)
-    write_json(metrics, paths.TRAIN_METRICS)
+    train = read_parquet(paths.split_part("train"))
+    plan = backtest_plan(params["split"])
+    result = fit_backtested(lambda: build_pipeline(params["train"], params["features"]), train, LABEL, plan)
+    card = model_card(
+        params, train, plan, result.metrics()
+    )  # before any write: a failure leaves no half output
+    save_model(result.model, paths.MODEL)
+    write_parquet(out_of_fold(result), paths.MODEL_BACKTEST)
+    write_json(result.metrics(), paths.TRAIN_METRICS)
     write_json(card, paths.MODEL_CARD)
 
 
