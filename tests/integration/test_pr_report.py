@@ -475,7 +475,7 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
     head = evaluate_json(changed.repo)
     tolerance = changed.repo.params()["gates"]["tolerance"]
     verdicts = {}
-    # the validation month is gated (tolerances apply); the test months are reported, never a REGRESSION
+    # the backtest's fold mean is gated (tolerances apply); the test months are reported, never a REGRESSION
     for heading, section, tolerances in ((GATED, base["validation"], tolerance), (REPORTED, base, {})):
         current = head["validation"] if heading == GATED else head
         rows = {row["metric"]: row for row in changed.table(heading)}
@@ -490,6 +490,16 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
             verdicts[heading, metric] = expected_verdict(metric, old, new, tolerances.get(metric))
             assert row["verdict"] == verdicts[heading, metric], (heading, metric)
     assert set(verdicts.values()) - {"unchanged"}, "a changed model changes some metric"
+    for name, fold in head["validation"]["folds"].items():  # each fold beside the gated mean, never gated
+        rows = {
+            row["metric"]: row
+            for row in changed.table(f"Metrics: validation fold {name} (reported, never gated)")
+        }
+        old = base["validation"]["folds"][name]["model"]["roc_auc"]
+        assert rows["roc_auc"]["this change"] == f"{fold['model']['roc_auc']:.4f}"
+        assert rows["roc_auc"]["base"] == f"{old:.4f}"
+        assert rows["roc_auc"]["lift over baseline"] == signed(fold["lift"]["roc_auc"])
+        assert "REGRESSION" not in {row["verdict"] for row in rows.values()}
     old_iter = yaml.safe_load(changed.repo.run("git", "show", "pr-base:params.yaml").stdout)
     new_iter = changed.repo.params()["train"]["hgb"]["max_iter"]
     row = {"param": "train.hgb.max_iter", "base": str(old_iter["train"]["hgb"]["max_iter"])}

@@ -71,6 +71,10 @@ def _metrics_table(evaluate: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _span(months: list[int]) -> str:
+    return f"{months[0]}-{months[-1]}" if len(months) > 1 else str(months[0])
+
+
 def _folds_table(validation: dict, card: dict) -> pd.DataFrame:
     """The backtest: one row per fold in time order (the month scored, the months its model was fitted
     on), then the mean over folds that every choice is made on."""
@@ -79,7 +83,7 @@ def _folds_table(validation: dict, card: dict) -> pd.DataFrame:
         scores = validation if fold is None else validation["folds"][f"month_{fold['month']}"]
         rows.append(
             {"scored": "mean over folds" if fold is None else f"month {fold['month']}",
-             "fitted on months": "" if fold is None else f"{fold['fit_months'][0]}-{fold['fit_months'][-1]}",
+             "fitted on months": "" if fold is None else _span(fold["fit_months"]),
              "model ROC AUC": scores["model"]["roc_auc"], "baseline ROC AUC": scores["baseline"]["roc_auc"],
              "lift ROC AUC": scores["lift"]["roc_auc"], "model log loss": scores["model"]["log_loss"],
              "baseline log loss": scores["baseline"]["log_loss"]}
