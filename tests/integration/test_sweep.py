@@ -75,24 +75,25 @@ def test_a_sweep_runs_with_two_workers_and_ranks_on_the_validation_month(pipelin
 
 
 def test_a_failed_experiment_is_reported_with_its_stages_message(pipeline_repo, tmp_path):
-    """A value only its stage can judge (month 13 for the split) is queued; the sweep says why it failed
-    instead of leaving it to `dvc queue logs`."""
+    """A value only its stage can judge (an outcome column to group the baseline by: the params model
+    cannot know the data's columns) is queued; the sweep says why it failed instead of leaving it to
+    `dvc queue logs`."""
     repo = clone_repo(pipeline_repo, tmp_path)
-    result = run_sweep(repo, tmp_path, [{"split.backtest_months": [[13]]}], timeout_minutes=10)
+    result = run_sweep(repo, tmp_path, [{"baseline.group_by": [["dep_delay"]]}], timeout_minutes=10)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "0 finished, 1 failed" in result.stdout
-    message = "error: params.yaml: split.backtest_months = [13] is invalid"
+    message = "error: params.yaml: baseline.group_by = ['dep_delay'] is invalid"
     assert message in result.stdout and message in (repo.path / "reports/sweep/sweep.md").read_text()
 
     # run again: the earlier failed task of that name is replaced, not listed beside the new one
-    again = run_sweep(repo, tmp_path, [{"split.backtest_months": [[13]]}], timeout_minutes=10)
+    again = run_sweep(repo, tmp_path, [{"baseline.group_by": [["dep_delay"]]}], timeout_minutes=10)
     assert "0 finished, 1 failed" in again.stdout and message in again.stdout
-    assert queue_table(repo).count("backtest_months-13") == 1, queue_table(repo)
+    assert queue_table(repo).count("group_by-dep_delay") == 1, queue_table(repo)
     # on another commit, the failed task of the first one is that commit's, and stays
     repo.set_params({"train.hgb.learning_rate": 0.11})
     repo.commit("another learning rate")
-    run_sweep(repo, tmp_path, [{"split.backtest_months": [[13]]}], timeout_minutes=10)
-    assert queue_table(repo).count("backtest_months-13") == 2, queue_table(repo)
+    run_sweep(repo, tmp_path, [{"baseline.group_by": [["dep_delay"]]}], timeout_minutes=10)
+    assert queue_table(repo).count("group_by-dep_delay") == 2, queue_table(repo)
 
 
 def test_a_queue_past_its_timeout_is_stopped_and_reported(pipeline_repo, tmp_path):

@@ -103,7 +103,7 @@ def test_dst_switch_days_get_the_pipeline_block_minutes(model, flights):
 
 
 def test_another_family_is_scored_by_its_pipeline(pipeline_repo: Repo, model, flights):
-    fit = pd.read_parquet(pipeline_repo.path / "data/split/fit.parquet").sample(n=2000, random_state=0)
+    fit = pd.read_parquet(pipeline_repo.path / "data/split/train.parquet").sample(n=2000, random_state=0)
     params = pipeline_repo.params()
     logreg = build_pipeline(params["train"] | {"model": "logreg"}, params["features"])
     logreg.fit(fit, fit["disrupted"])
