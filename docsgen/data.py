@@ -36,7 +36,7 @@ def _model_name(src: Sources) -> str:
 
 
 def results(src: Sources) -> str:
-    """Model against the baseline on the test months, and on the validation month that choices are made on."""
+    """Model against the baseline on the test months, and on the backtest that choices are made on."""
     ev, split = src.evaluate, src.params["split"]
     metrics = [m for m in METRIC_LABELS if m in ev["model"]]
     names = [
@@ -53,21 +53,66 @@ def results(src: Sources) -> str:
     ]
     validation = ev.get("validation")
     if validation:
-        valid = src.json("metrics/split.json").get("valid", {})
         lines += [
             "",
-            f"**Validation** ({months(split['valid_months'])}, model fit on {months(split['fit_months'])}: "
-            f"{count(valid['rows'])} flights, {share(valid['positive_rate'])} disrupted; what settings, "
-            "thresholds and the PR check's gates are judged on):",
+            f"**Validation** (the mean over the backtest's {len(validation.get('folds', {}))} folds, "
+            f"{months(split['backtest_months'])}, each scored by a model fitted only on the training months "
+            "before it; what settings, thresholds and the PR check's gates are judged on):",
             "",
             _metrics_table(validation, names[1:], [m for m in metrics if m != "f1"], validation.get("lift")),
         ]
     lines += [
         "",
         "Higher is better for ROC AUC, average precision and F1; lower for log loss and Brier. "
-        "F1 uses the threshold chosen on the validation month.",
+        "F1 uses the threshold chosen on the backtest's pooled out-of-fold predictions.",
     ]
     return "\n".join(lines)
+
+
+def folds(src: Sources) -> str:
+    """The backtest, fold by fold: the month scored, the months its model was fitted on, its flights and
+    the model against the baseline there; then the mean that every choice is made on."""
+    validation, split = src.evaluate["validation"], src.params["split"]
+    counts = src.json("metrics/split.json").get("backtest", {})
+    rows = []
+    for month in sorted(split["backtest_months"]):
+        fold = validation["folds"][f"month_{month}"]
+        size = counts.get(f"month {month}", {})
+        rows.append(
+            [
+                months([month]),
+                months([m for m in split["train_months"] if m < month]),
+                count(size["rows"]) if size else "",
+                share(size["positive_rate"]) if size else "",
+                metric(fold["model"]["roc_auc"]),
+                metric(fold["baseline"]["roc_auc"]),
+                signed(fold["lift"]["roc_auc"]),
+                metric(fold["model"]["log_loss"]),
+            ]
+        )
+    rows.append(
+        [
+            "**mean over folds**",
+            "",
+            "",
+            "",
+            metric(validation["model"]["roc_auc"]),
+            metric(validation["baseline"]["roc_auc"]),
+            signed(validation["lift"]["roc_auc"]),
+            metric(validation["model"]["log_loss"]),
+        ]
+    )
+    header = [
+        "fold: month scored",
+        "model fitted on",
+        "flights",
+        "disrupted",
+        "model ROC AUC",
+        "baseline ROC AUC",
+        "lift",
+        "model log loss",
+    ]
+    return table(header, rows, ["l", "l", "r", "r", "r", "r", "r", "r"])
 
 
 def tables(src: Sources) -> str:
@@ -153,13 +198,13 @@ def split(src: Sources) -> str:
     """Rows and class rate of each part of the temporal split."""
     parts = src.json("metrics/split.json")
     params = src.params["split"]
-    which = {"fit": params["fit_months"], "valid": params["valid_months"], "test": params["test_months"]}
+    which = {"train": params["train_months"], "test": params["test_months"]}
     role = {
-        "fit": "settings and threshold are chosen on a model fit here",
-        "valid": "... and scored here; the final model is refit on fit + valid",
+        "train": "the final model is fitted on these; the backtest's folds "
+        f"({months(params['backtest_months'])}) are among them",
         "test": "reported, never used for a choice",
     }
-    names = [*(n for n in which if n in parts), *(n for n in parts if n not in which)]
+    names = [*(n for n in which if n in parts), *(n for n in parts if n not in which and n != "backtest")]
     rows = [
         [
             f"`{name}`",
@@ -204,7 +249,8 @@ def gates(src: Sources) -> str:
         )
     valid_lift = src.evaluate.get("validation", {}).get("lift", {}).get("roc_auc")
     note = (
-        f"\n\nThe committed model's validation lift in ROC AUC: {signed(valid_lift)}."
+        "\n\nThe committed model's validation lift in ROC AUC (the backtest's fold mean): "
+        f"{signed(valid_lift)}."
         if valid_lift is not None
         else ""
     )

@@ -20,6 +20,7 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "coverage": data.coverage,
     "findings": data.findings,
     "split": data.split,
+    "folds": data.folds,
     "importance": data.importance,
     "ablation": data.ablation,
     "gates": data.gates,
@@ -32,11 +33,12 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "targets-met": bench.targets_met,
     "sweep": sweep.sweep,
     "sweep-size": sweep.sweep_size,
+    "sweep-agreement": sweep.sweep_agreement,
     "stage-graph": graph.stage_graph,
     "stages": graph.stage_table,
     "make-targets": graph.make_targets,
 }
-INLINE = {"targets-met", "sweep-size"}
+INLINE = {"targets-met", "sweep-size", "sweep-agreement"}
 
 VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "count": count,

@@ -77,3 +77,39 @@ def sweep(src: Sources) -> str:
 def sweep_size(src: Sources) -> str:
     """Inline: the number of experiments in the committed sweep."""
     return str(len(sweep_rows(src)[0]))
+
+
+def _ranks(values: list[float]) -> list[float]:
+    """Ranks from 1, ties sharing their mean rank (as pandas' rank and Spearman's coefficient use)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for i in order[start : end + 1]:
+            ranks[i] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def spearman(a: list[float], b: list[float]) -> float:
+    """Spearman's rank correlation: the Pearson correlation of the ranks."""
+    ra, rb = _ranks(a), _ranks(b)
+    mean_a, mean_b = sum(ra) / len(ra), sum(rb) / len(rb)
+    cov = sum((x - mean_a) * (y - mean_b) for x, y in zip(ra, rb, strict=True))
+    var_a = sum((x - mean_a) ** 2 for x in ra)
+    var_b = sum((y - mean_b) ** 2 for y in rb)
+    return cov / (var_a * var_b) ** 0.5
+
+
+def sweep_agreement(src: Sources) -> str:
+    """Inline: Spearman's rank correlation between the sweep's validation and test rankings (what
+    `make sweep` prints)."""
+    rows, _, name = sweep_rows(src)
+    if len(rows) < 2:
+        raise FigureError(f"{SWEEP} has fewer than two rows: no ranking to compare")
+    valid = [float(row[f"valid {name}"]) for row in rows]
+    test = [float(row[f"test {name} (not used to rank)"]) for row in rows]
+    return f"{spearman(valid, test):+.2f}"

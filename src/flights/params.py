@@ -82,29 +82,46 @@ class Explore(Section):
 
 
 class Split(Section):
-    """`split`: the months of each part, each part after the one before it in time. That every month
-    listed is present in the data is checked by the split stage (mlkit.split.split_by_period)."""
+    """`split`: the training months (the final model is fitted on them all), the backtest months among
+    them (each scored by a model fitted only on the training months before it: mlkit.backtest) and the
+    test months, after every training month and used for no choice. That every month listed is present
+    in the data is checked by the split stage (mlkit.split.split_by_period)."""
 
-    fit_months: Annotated[list[Month], Distinct] = months_field()
-    valid_months: Annotated[list[Month], Distinct] = months_field()
+    train_months: Annotated[list[Month], Distinct] = months_field()
+    backtest_months: Annotated[list[Month], Distinct] = months_field()
     test_months: Annotated[list[Month], Distinct] = months_field()
 
     @model_validator(mode="after")
-    def _parts_apart_and_in_time_order(self) -> "Split":
-        taken: dict[int, str] = {}
-        before: tuple[str, int] | None = None
-        for part in paths.SPLIT_PARTS:
-            key = f"{part}_months"
-            months = getattr(self, key)
-            shared = sorted(set(months) & taken.keys())
-            if shared:
-                owner = taken[shared[0]]
-                raise RuleBroken(key, months, f"months no other part lists (month {shared[0]} is in {owner})")
-            if before and min(months) <= before[1]:
-                after = f"months after those of {before[0]} (up to {before[1]}): parts come in time order"
-                raise RuleBroken(key, months, after)
-            taken |= dict.fromkeys(months, key)
-            before = (key, max(months))
+    def _folds_inside_training_and_test_after(self) -> "Split":
+        outside = sorted(set(self.backtest_months) - set(self.train_months))
+        if outside:
+            raise RuleBroken(
+                "backtest_months",
+                self.backtest_months,
+                f"months among train_months (month {outside[0]} is not one)",
+            )
+        first = min(self.train_months)
+        if min(self.backtest_months) <= first:
+            raise RuleBroken(
+                "backtest_months",
+                self.backtest_months,
+                f"months with a train month before each (month {min(self.backtest_months)} has none: "
+                "its fold would be fitted on nothing)",
+            )
+        shared = sorted(set(self.test_months) & set(self.train_months))
+        if shared:
+            raise RuleBroken(
+                "test_months",
+                self.test_months,
+                f"months no other part lists (month {shared[0]} is in train_months)",
+            )
+        if min(self.test_months) <= max(self.train_months):
+            raise RuleBroken(
+                "test_months",
+                self.test_months,
+                f"months after those of train_months (up to {max(self.train_months)}): parts come in "
+                "time order",
+            )
         return self
 
 

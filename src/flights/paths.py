@@ -11,8 +11,14 @@ RAW = Path("data/raw")
 PREPARED = Path("data/prepared/flights.parquet")
 CONTEXT = Path("data/context/context.parquet")  # what a request cannot carry: flights.model.context
 SPLIT = Path("data/split")
-SPLIT_PARTS = ("fit", "valid", "test")
+SPLIT_PARTS = ("train", "test")  # the backtest's folds are months of train
 SCORED = Path("data/scored")
+BACKTEST = Path("data/backtest")  # out-of-fold probabilities of train and baseline, one file each
+MODEL_BACKTEST = BACKTEST / "model.parquet"
+BASELINE_BACKTEST = BACKTEST / "baseline.parquet"
+PREDICTIONS = Path("data/predictions")  # per flight: the label, model's and baseline's probability
+VALIDATION_PREDICTIONS = PREDICTIONS / "validation.parquet"  # out of fold, the backtest months
+TEST_PREDICTIONS = PREDICTIONS / "test.parquet"
 
 MODELS = Path("models")
 MODEL = MODELS / "model.skops"

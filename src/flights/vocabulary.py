@@ -16,3 +16,5 @@ LABEL_POLICIES = ("disrupted", "completed")
 LABEL = "disrupted"
 MONTHS = range(1, 13)  # the calendar months a flight's `month` may hold
 STATUSES = ("completed", "cancelled", "diverted")
+# Which flight a row of the prediction tables is (unique in the data), for pairing predictions across runs
+FLIGHT_KEYS = ["year", "month", "day", "carrier", "flight", "origin", "dest", "sched_dep_time"]

@@ -103,11 +103,11 @@ def curve_tables(y: np.ndarray, proba: np.ndarray) -> dict[str, pd.DataFrame]:
 
 def held_out_metrics(y: np.ndarray, proba: dict, thresholds: dict, validation: dict) -> dict:
     """The sections `model`, `baseline`, every other model scored, and `lift` (model minus baseline), with
-    the validation metrics beside them."""
+    the validation metrics beside them (`mlkit.backtest.compared`: the fold mean and each fold)."""
     scores = {name: score(y, proba[name], thresholds[name]) for name in proba}
     return scores | {
         "lift": lift(scores["model"], scores["baseline"]),
-        "validation": validation | {"lift": lift(validation["model"], validation["baseline"])},
+        "validation": validation,
         "threshold": thresholds,
         "test": {"rows": len(y), "positive_rate": float(y.mean())},
     }

@@ -4,7 +4,7 @@ Models fitted with a different number of OpenMP threads store that number (HistG
 mapper) and round differently (BLAS), so their bytes differ. Every fit therefore runs with the same
 thread count, whatever the machine has, so outputs are identical on 1 or on 64 cores.
 
-Work made of independent pieces (such as the two fits of the validation protocol) uses the other cores
+Work made of independent pieces (such as the fits of a backtest's folds) uses the other cores
 through processes instead: `in_parallel` runs the pieces in up to `jobs()` forked processes, each with
 the pinned thread count, so a result does not depend on how many ran at once. `MLKIT_JOBS` overrides
 the count; an experiment queue sets it to 1, as its workers already run experiments side by side.

@@ -10,11 +10,13 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from conftest import Repo, clone_repo, corrupt_flights_zip, write_source
+from mlkit.evaluation import score
 
 pytestmark = pytest.mark.slow
 
@@ -135,7 +137,7 @@ def test_outputs_exist_and_counts_fit_a_five_percent_sample(pipeline_repo):
         "outside_parts": [],
     }
     parts = json.loads((root / "metrics/split.json").read_text())
-    assert sum(part["rows"] for part in parts.values()) == split["rows_out"]
+    assert parts["train"]["rows"] + parts["test"]["rows"] == split["rows_out"]
     drawn = pd.read_csv(root / "plots/explore/join_coverage.csv")
     assert dict(zip(drawn["join"], drawn["coverage"], strict=True)) == pytest.approx(cover)  # one number
 
@@ -153,6 +155,38 @@ def test_majority_class_says_its_class_in_every_month(pipeline_repo):
     for metrics in (fitted["validation"], tested):
         assert metrics["recall"] == 0.0 and metrics["roc_auc"] == 0.5
         assert metrics["accuracy"] > 0.6  # the on-time share
+
+
+def test_validation_is_the_backtests_fold_mean_with_every_fold_and_its_predictions(pipeline_repo):
+    """evaluate.json's validation: model, baseline and lift as the mean over the folds of
+    split.backtest_months, each fold beside it; the per-flight predictions of both protocols' months."""
+    root = pipeline_repo.path
+    split = yaml.safe_load((root / "params.yaml").read_text())["split"]
+    validation = json.loads((root / "metrics/evaluate.json").read_text())["validation"]
+    names = {f"month_{m}" for m in split["backtest_months"]}
+    assert set(validation["folds"]) == names
+    for who in ("model", "baseline", "lift"):
+        folds = [validation["folds"][name][who]["roc_auc"] for name in names]
+        assert validation[who]["roc_auc"] == pytest.approx(np.mean(folds), abs=2e-6)
+    trained = json.loads((root / "metrics/train.json").read_text())
+    assert trained["validation"] == validation["model"] and set(trained["folds"]) == names
+    card = json.loads((root / "models/model_card.json").read_text())
+    assert [fold["month"] for fold in card["validation"]["folds"]] == sorted(split["backtest_months"])
+    for fold in card["validation"]["folds"]:  # fitted on the train months strictly before its own
+        assert fold["fit_months"] == [m for m in split["train_months"] if m < fold["month"]]
+
+    held_out = pd.read_parquet(root / "data/predictions/validation.parquet")
+    assert {"month", "day", "disrupted", "model", "baseline", "fold"} <= set(held_out.columns)
+    assert set(held_out["month"]) == set(split["backtest_months"]) == set(held_out["fold"])
+    model = held_out[held_out["month"] == max(split["backtest_months"])]
+    fold = validation["folds"][f"month_{max(split['backtest_months'])}"]
+    scored = score(model["disrupted"], model["model"], trained["threshold"])
+    assert scored["roc_auc"] == pytest.approx(fold["model"]["roc_auc"], abs=2e-6)
+    tested = pd.read_parquet(root / "data/predictions/test.parquet")
+    assert set(tested["month"]) == set(split["test_months"])
+    assert score(tested["disrupted"], tested["model"], 0.5)["roc_auc"] == pytest.approx(
+        json.loads((root / "metrics/evaluate.json").read_text())["model"]["roc_auc"], abs=2e-6
+    )
 
 
 def test_report_is_self_contained(pipeline_repo):

@@ -29,7 +29,10 @@ from mlkit.tooling.verify import CLEAN_REPRO
 
 PNG = b"\x89PNG\r\n\x1a\n"
 REPORT = paths.PR_REPORT
-GATED, REPORTED = "Metrics: validation month (gated)", "Metrics: test months (reported, never gated)"
+GATED, REPORTED = (
+    "Metrics: validation, the backtest's fold mean (gated)",
+    "Metrics: test months (reported, never gated)",
+)
 COMPARED = " ".join(path.as_posix() for path in paths.REPRODUCED)  # what the gate compares
 CURVES = ("roc", "precision_recall", "calibration")
 TOLERANCE = {"roc_auc": 0.005, "average_precision": 0.005, "log_loss": 0.005, "brier": 0.003}
@@ -472,9 +475,9 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
     head = evaluate_json(changed.repo)
     tolerance = changed.repo.params()["gates"]["tolerance"]
     verdicts = {}
-    # the test months' lift carries its interval (metrics/intervals.json); the validation month's none yet
+    # the test months' lift carries its interval (metrics/intervals.json)
     test_intervals = json.loads((changed.repo.path / paths.INTERVALS).read_text())["test"]["lift"]
-    # the validation month is gated (tolerances apply); the test months are reported, never a REGRESSION
+    # the backtest's fold mean is gated (tolerances apply); the test months are reported, never a REGRESSION
     for heading, section, tolerances in ((GATED, base["validation"], tolerance), (REPORTED, base, {})):
         current = head["validation"] if heading == GATED else head
         intervals = test_intervals if heading == REPORTED else {}
@@ -493,6 +496,16 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
             verdicts[heading, metric] = expected_verdict(metric, old, new, tolerances.get(metric))
             assert row["verdict"] == verdicts[heading, metric], (heading, metric)
     assert set(verdicts.values()) - {"unchanged"}, "a changed model changes some metric"
+    for name, fold in head["validation"]["folds"].items():  # each fold beside the gated mean, never gated
+        rows = {
+            row["metric"]: row
+            for row in changed.table(f"Metrics: validation fold {name} (reported, never gated)")
+        }
+        old = base["validation"]["folds"][name]["model"]["roc_auc"]
+        assert rows["roc_auc"]["this change"] == f"{fold['model']['roc_auc']:.4f}"
+        assert rows["roc_auc"]["base"] == f"{old:.4f}"
+        assert rows["roc_auc"]["lift over baseline"] == signed(fold["lift"]["roc_auc"])
+        assert "REGRESSION" not in {row["verdict"] for row in rows.values()}
     old_iter = yaml.safe_load(changed.repo.run("git", "show", "pr-base:params.yaml").stdout)
     new_iter = changed.repo.params()["train"]["hgb"]["max_iter"]
     row = {"param": "train.hgb.max_iter", "base": str(old_iter["train"]["hgb"]["max_iter"])}

@@ -60,9 +60,7 @@ def as_requests(frame: pd.DataFrame) -> list[dict]:
 
 
 def test_the_cases_hold_unseen_routes_to_known_destinations(pipeline_repo, flights):
-    training = pd.concat(
-        pd.read_parquet(pipeline_repo.path / f"data/split/{p}.parquet") for p in ("fit", "valid")
-    )
+    training = pd.read_parquet(pipeline_repo.path / "data/split/train.parquet")
     routes = set(training["origin"] + "-" + training["dest"])
     unseen_route = ~(flights["origin"] + "-" + flights["dest"]).isin(routes)
     assert (unseen_route & flights["dest"].isin(set(training["dest"]))).sum() > 0
@@ -105,7 +103,7 @@ def test_dst_switch_days_get_the_pipeline_block_minutes(model, flights):
 
 
 def test_another_family_is_scored_by_its_pipeline(pipeline_repo: Repo, model, flights):
-    fit = pd.read_parquet(pipeline_repo.path / "data/split/fit.parquet").sample(n=2000, random_state=0)
+    fit = pd.read_parquet(pipeline_repo.path / "data/split/train.parquet").sample(n=2000, random_state=0)
     params = pipeline_repo.params()
     context = model.named_steps["schedule"].context_table
     logreg = build_pipeline(params["train"] | {"model": "logreg"}, params["features"], context)

@@ -7,9 +7,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from flights.vocabulary import LABEL
+from mlkit.backtest import fit_backtested, walk_forward
 from mlkit.baselines import GroupRateClassifier, majority_class
 from mlkit.errors import DataError
-from mlkit.training import fit_validated
 
 # Group a: 2 of 3 positive, b: 0 of 2, c: 1 of 1; overall 3 of 6, so the prior is 0.5.
 TINY = pd.DataFrame({"g": ["a", "a", "a", "b", "b", "c"], "y": [1, 1, 0, 0, 0, 1]})
@@ -120,9 +120,10 @@ def test_majority_class_predicts_majority_with_prior_probability(labels, majorit
     np.testing.assert_allclose(model.predict_proba(query)[:, 1], np.mean(labels))
 
 
-def test_fit_validated_refuses_fit_months_of_one_class():
+def test_the_backtest_refuses_training_months_of_one_class():
     """A label setting under which no flight is disrupted leaves nothing to learn: named before any fit,
     not an IndexError from predict_proba's missing second column."""
-    fit = pd.DataFrame({"carrier": ["UA", "AA", "UA", "DL"], "hour": [5, 6, 7, 8], LABEL: [0, 0, 0, 0]})
-    with pytest.raises(DataError, match=r"the fit part holds one class only \(disrupted = \[0\]\)"):
-        fit_validated(majority_class, fit, fit, LABEL)
+    train = pd.DataFrame({"carrier": ["UA", "AA", "UA", "DL"], "month": [1, 1, 2, 2], LABEL: [0, 0, 0, 0]})
+    plan = walk_forward("month", [1, 2], [2])
+    with pytest.raises(DataError, match=r"the training data holds one class only \(disrupted = \[0\]\)"):
+        fit_backtested(majority_class, train, LABEL, plan)

@@ -265,7 +265,7 @@ def test_gates_may_be_empty_or_name_any_metric(params):
         (explore_stage, "explore.top_n", 0),
         (score_stage, "score.max_rejected_share", 1.5),
         (monitor_stage, "monitor.seed", -1),
-        (split_stage, "split.valid_months", ["Oct"]),
+        (split_stage, "split.backtest_months", ["Oct"]),
         (train_stage, "train.hgb.max_iter", 0),
         (baseline_stage, "baseline.smoothing", -5),
         (evaluate_stage, "evaluate.importance_repeats", 1.5),
@@ -335,8 +335,7 @@ def test_baseline_may_not_group_by_an_outcome(params, tmp_path, monkeypatch, gro
         {"carrier": ["UA", "AA"], "hour": [5, 6], "arr_delay": [3.0, 40.0], "status": ["completed"] * 2,
          "disrupted": [0, 1]}
     )  # fmt: skip
-    for part in ("fit", "valid"):
-        frame.to_parquet(split / f"{part}.parquet")
+    frame.to_parquet(split / "train.parquet")
     check_params(changed(params, "baseline.group_by", group_by))  # well formed: the data decides
     with pytest.raises(ParamError) as error:
         baseline_stage.main(changed(params, "baseline.group_by", group_by))
@@ -460,13 +459,16 @@ MONTHS_RULE = "a non-empty list of distinct months 1..12"
     ("dotted", "value", "rule"),
     [
         ("split.test_months", 11, MONTHS_RULE),
-        ("split.valid_months", ["Oct"], MONTHS_RULE),
-        ("split.valid_months", [], MONTHS_RULE),
+        ("split.backtest_months", ["Oct"], MONTHS_RULE),
+        ("split.backtest_months", [], MONTHS_RULE),
+        ("split.backtest_months", [3, 3], MONTHS_RULE),
+        ("split.train_months", [], MONTHS_RULE),
         ("split.test_months", [11, 11, 12], MONTHS_RULE),
         ("split.test_months", [12, 13], MONTHS_RULE),
-        ("split.valid_months", [9], "months no other part lists (month 9 is in fit_months)"),
-        ("split.test_months", [10, 11], "months no other part lists (month 10 is in valid_months)"),
-        ("split.test_months", [1], "months no other part lists (month 1 is in fit_months)"),
+        ("split.backtest_months", [3, 11], "months among train_months (month 11 is not one)"),
+        ("split.backtest_months", [1, 7], "months with a train month before each (month 1 has none"),
+        ("split.test_months", [10, 11], "months no other part lists (month 10 is in train_months)"),
+        ("split.test_months", [1], "months no other part lists (month 1 is in train_months)"),
     ],
 )
 def test_split_months_are_named(params, dotted, value, rule):
@@ -474,9 +476,19 @@ def test_split_months_are_named(params, dotted, value, rule):
 
 
 def test_split_parts_out_of_time_order_are_named(params):
-    bad = changed(changed(params, "split.fit_months", [2, 3]), "split.test_months", [1])
-    message = refusal(bad)
-    assert_named(message, "split.test_months", [1], "months after those of valid_months (up to 10)")
+    bad = changed(changed(params, "split.train_months", [2, 3]), "split.backtest_months", [3])
+    message = refusal(changed(bad, "split.test_months", [1]))
+    assert_named(message, "split.test_months", [1], "months after those of train_months (up to 3)")
+
+
+def test_a_backtest_month_needs_a_train_month_before_it_not_just_an_earlier_month(params):
+    """Month 4 is after month 1, but with train months [4, 5, 6] its fold would be fitted on nothing."""
+    bad = changed(changed(params, "split.train_months", [4, 5, 6]), "split.backtest_months", [4, 6])
+    assert_named(refusal(bad), "split.backtest_months", [4, 6], "months with a train month before each")
+
+
+def test_folds_of_any_season_are_allowed(params):
+    check_params(changed(params, "split.backtest_months", [2, 5, 8, 10]))
 
 
 # Data months.
@@ -496,7 +508,7 @@ SWEEP_CASES = [
     ("data.months", [1, 1], "a non-empty list of distinct months 1..12"),
     ("validate.min_join_coverage.planes", 1.5, "a fraction in [0, 1]"),
     ("label.policy", "late", "one of ['completed', 'disrupted']"),
-    ("split.valid_months", [9], "months no other part lists (month 9 is in fit_months)"),
+    ("split.backtest_months", [11], "months among train_months (month 11 is not one)"),
     ("baseline.smoothing", -1, "a finite number >= 0"),
     ("features.weather", "yes", "true or false"),
     ("train.hgb.max_iter", -3, "a whole number >= 1"),

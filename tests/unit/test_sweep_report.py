@@ -38,7 +38,7 @@ def results(runs: list[dict]) -> tuple[list, dict]:
     ("settings", "name"),
     [
         ({"train.model": "hgb", "train.hgb.learning_rate": 0.05}, "model-hgb_learning_rate-0.05"),
-        ({"split.fit_months": [4, 5, 6]}, "fit_months-4-5-6"),  # no brackets, commas or spaces in a ref
+        ({"split.train_months": [4, 5, 6]}, "train_months-4-5-6"),  # no brackets, commas or spaces in a ref
         ({"features.weather": False}, "weather-false"),
     ],
 )

@@ -3,12 +3,12 @@
 import platform
 from importlib.metadata import version
 
-import numpy as np
 import pandas as pd
 
 from flights import paths
 from flights.model.features import feature_names, model_inputs, switches
 from flights.vocabulary import LABEL
+from mlkit.backtest import Plan
 from mlkit.persistence import file_md5
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "pyarrow")
@@ -26,8 +26,17 @@ INTENDED_USE = (
 )
 
 
-def model_card(params: dict, fit: pd.DataFrame, valid: pd.DataFrame, metrics: dict) -> dict:
-    """No git revision or date: the model's version is its file hash as dvc.lock records it."""
+PROTOCOL = (
+    "rolling-origin backtest: each fold's month is scored by a model fitted only on the training "
+    "months before it; the threshold is chosen on the folds' pooled out-of-fold predictions; the "
+    "validation metrics are the mean over folds; the final model is refitted on every training month. "
+    "The test months are used for no choice."
+)
+
+
+def model_card(params: dict, train: pd.DataFrame, plan: Plan, metrics: dict) -> dict:
+    """No git revision or date: the model's version is its file hash as dvc.lock records it. `metrics` is
+    the backtest's (mlkit.backtest.Backtest.metrics)."""
     groups = switches(params["features"])
     history = {key: params["features"][key] for key in ("history_days", "history_prior")}
     return {
@@ -42,21 +51,21 @@ def model_card(params: dict, fit: pd.DataFrame, valid: pd.DataFrame, metrics: di
         },
         "label": params["label"],
         "split": params["split"],
-        "training": training_summary(fit, valid),
+        "training": {"rows": len(train), "positive_rate": float(train[LABEL].mean())},
         "threshold": metrics["threshold"],
-        "validation": metrics["validation"],
-        "input_data_md5": {part: file_md5(paths.split_part(part)) for part in ("fit", "valid")},
+        "validation": {
+            "protocol": PROTOCOL,
+            "folds": plan.describe(),
+            "mean": metrics["validation"],
+            "by_fold": metrics["folds"],
+        },
+        "input_data_md5": {"train": file_md5(paths.split_part("train"))},
         # the interpreter's minor version: a patch release does not change the model, and any 3.11 runs it
         "libraries": {name: version(name) for name in LIBRARIES} | {"python": _python_minor()},
         "intended_use": INTENDED_USE.format(
             outcome=OUTCOME[params["label"]["policy"]].format(minutes=params["label"]["delay_minutes"])
         ),
     }
-
-
-def training_summary(fit: pd.DataFrame, valid: pd.DataFrame) -> dict:
-    both = np.concatenate([fit[LABEL].to_numpy(), valid[LABEL].to_numpy()])
-    return {"rows": len(both), "positive_rate": float(both.mean())}
 
 
 def _python_minor() -> str:

@@ -12,6 +12,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from flights.model.context import attach, read_context
 from flights.model.features import CATEGORICAL_FEATURES, ScheduleFeatures, feature_names, switches
+from mlkit.backtest import Plan, walk_forward
 from mlkit.context import ContextTable
 from mlkit.persistence import load_model
 
@@ -83,6 +84,12 @@ def build_pipeline(train: dict, features: dict, context: ContextTable | None = N
     encode, estimator = FAMILY_PARTS[train["model"]](train, numeric)
     pipeline = Pipeline([("schedule", ScheduleFeatures(**groups)), ("encode", encode), ("model", estimator)])
     return pipeline if context is None else attach(pipeline, context)
+
+
+def backtest_plan(split: dict) -> Plan:
+    """The folds of params.yaml's `split` (as flights.params.Split validated it): one per backtest month,
+    fitted on every training month before it; the final model on all training months."""
+    return walk_forward("month", split["train_months"], split["backtest_months"])
 
 
 # The types beyond skops' defaults that our model files may hold; anything else is refused at load.

@@ -1,16 +1,20 @@
-"""Stage `evaluate`: test-month metrics of model, baseline and majority class, slices, plots, importance,
-and the intervals of the model's lift over the baseline (a paired bootstrap over days)."""
+"""Stage `evaluate`: test-month metrics of model, baseline and majority class beside their backtest
+(the fold mean and each fold), slices, plots, importance, the intervals of the model's lift over the
+baseline (a paired bootstrap over days), and the per-flight predictions of model and baseline on the
+backtest months (out of fold) and on the test months."""
 
 import pandas as pd
 
 from flights import paths
 from flights.model.train import TRUSTED_TYPES, load_pipeline
 from flights.params import project_params
-from flights.vocabulary import LABEL
+from flights.vocabulary import FLIGHT_KEYS, LABEL
+from mlkit.backtest import FOLD, PROBA, ROW, compared
 from mlkit.bootstrap import delta_record
 from mlkit.config import require
+from mlkit.errors import DataError
 from mlkit.evaluation import feature_importance, held_out_metrics, slice_metrics
-from mlkit.io import atomic_dir, read_json, read_parquet, write_json
+from mlkit.io import atomic_dir, read_json, read_parquet, write_json, write_parquet
 from mlkit.persistence import load_model
 from mlkit.plots import write_curve_figures, write_importance_figure
 from mlkit.runtime import in_parallel
@@ -38,6 +42,19 @@ def lift_intervals(test: pd.DataFrame, y, proba: dict, settings: dict) -> dict:
     return {"bootstrap": record["bootstrap"], "test": {"lift": record["delta"]}}
 
 
+def validation_predictions() -> pd.DataFrame:
+    """The backtest months' flights (keys, label, fold) with the out-of-fold probability of model and
+    baseline, one row per flight in the train part's order within each fold."""
+    train = read_parquet(paths.split_part("train"))
+    model, baseline = read_parquet(paths.MODEL_BACKTEST), read_parquet(paths.BASELINE_BACKTEST)
+    if not model[[ROW, FOLD]].equals(baseline[[ROW, FOLD]]):
+        raise DataError(
+            f"{paths.MODEL_BACKTEST} and {paths.BASELINE_BACKTEST} hold other flights: re-run both"
+        )
+    flights = train.loc[model[ROW], [*FLIGHT_KEYS, LABEL]].reset_index(drop=True)
+    return flights.assign(fold=model[FOLD], model=model[PROBA], baseline=baseline[PROBA])
+
+
 def main(params: dict) -> None:
     settings = params["evaluate"]
     test = read_parquet(paths.split_part("test"))
@@ -49,12 +66,18 @@ def main(params: dict) -> None:
         "baseline": baselines["baseline"]["threshold"],
         "majority": baselines["majority"]["threshold"],
     }
-    validation = {"model": trained["validation"], "baseline": baselines["baseline"]["validation"]}
+    validation = compared(trained, baselines["baseline"])
     models = {"model": load_pipeline(paths.MODEL, paths.CONTEXT)}
     models |= {name: load_model(path, TRUSTED_TYPES) for name, path in BASELINES.items()}
     proba = {name: model.predict_proba(test)[:, 1] for name, model in models.items()}
+    tested = test[[*FLIGHT_KEYS, LABEL]].assign(model=proba["model"], baseline=proba["baseline"])
+    validated = validation_predictions()
     sample = test.sample(n=min(settings["importance_rows"], len(test)), random_state=settings["seed"])
-    with atomic_dir(paths.EVALUATE_PLOTS) as tables, atomic_dir(paths.EVALUATE_FIGURES) as images:
+    with (
+        atomic_dir(paths.EVALUATE_PLOTS) as tables,
+        atomic_dir(paths.EVALUATE_FIGURES) as images,
+        atomic_dir(paths.PREDICTIONS) as predictions,
+    ):
         # importance is the longest piece: the other pieces share the other process
         importance, slices, _, intervals = in_parallel(
             [
@@ -69,6 +92,8 @@ def main(params: dict) -> None:
             ]
         )
         write_importance_figure(importance, tables, images)
+        write_parquet(validated, predictions / paths.VALIDATION_PREDICTIONS.name)
+        write_parquet(tested, predictions / paths.TEST_PREDICTIONS.name)
         write_json(held_out_metrics(y, proba, thresholds, validation), paths.EVALUATE_METRICS)
         write_json(slices, paths.SLICE_METRICS)
         write_json(intervals, paths.INTERVALS)

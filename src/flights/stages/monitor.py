@@ -13,7 +13,7 @@ from mlkit.stage import run_stage
 def main(params: dict) -> None:
     settings = params["monitor"]
     model = load_pipeline(paths.MODEL, paths.CONTEXT)
-    training = pd.concat([read_parquet(paths.split_part(p)) for p in ("fit", "valid")], ignore_index=True)
+    training = read_parquet(paths.split_part("train"))
     rows = min(settings["reference_rows"], len(training))
     reference = training.sample(n=rows, random_state=settings["seed"])
     batch = read_parquet(paths.SCORED / "scored.parquet")

@@ -1,5 +1,6 @@
-"""Stage `split`: fit (Jan-Sep), valid (Oct) and test (Nov-Dec) months as separate files, and the data's
-row account from raw tables to split parts (metrics/data_quality.json)."""
+"""Stage `split`: the training months (Jan-Oct, the backtest's folds among them) and the test months
+(Nov-Dec) as separate files, and the data's row account from raw tables to split parts
+(metrics/data_quality.json)."""
 
 from flights import paths
 from flights.params import project_params
@@ -16,7 +17,8 @@ def main(params: dict) -> None:
     parts = split_by_period(prepared, "month", months)
     for name, part in parts.items():
         write_parquet(part, paths.split_part(name))
-    write_json(summary(parts, LABEL), paths.SPLIT_METRICS)
+    folds = {f"month {m}": parts["train"][parts["train"]["month"] == m] for m in split["backtest_months"]}
+    write_json(summary(parts, LABEL) | {"backtest": summary(folds, LABEL)}, paths.SPLIT_METRICS)
     write_json(
         {
             "ingest": read_json(paths.INGEST_METRICS),

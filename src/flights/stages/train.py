@@ -1,27 +1,29 @@
-"""Stage `train`: the chosen model family, its validation-month metrics, the saved Pipeline and its card."""
+"""Stage `train`: the chosen model family backtested over the folds of `split`, its out-of-fold
+predictions and validation metrics (the fold mean and each fold), the saved Pipeline and its card."""
 
 from flights import paths
 from flights.model.card import model_card
 from flights.model.context import detach, read_context
-from flights.model.train import build_pipeline
+from flights.model.train import backtest_plan, build_pipeline
 from flights.params import project_params
 from flights.vocabulary import LABEL
-from mlkit.io import read_parquet, write_json
+from mlkit.backtest import fit_backtested, out_of_fold
+from mlkit.io import read_parquet, write_json, write_parquet
 from mlkit.persistence import save_model
 from mlkit.stage import run_stage
-from mlkit.training import fit_validated
 
 
 def main(params: dict) -> None:
-    fit, valid = (read_parquet(paths.split_part(p)) for p in ("fit", "valid"))
+    train = read_parquet(paths.split_part("train"))
     context = read_context(paths.CONTEXT)
-    model, threshold, validation = fit_validated(
-        lambda: build_pipeline(params["train"], params["features"], context), fit, valid, LABEL
+    plan = backtest_plan(params["split"])
+    result = fit_backtested(
+        lambda: build_pipeline(params["train"], params["features"], context), train, LABEL, plan
     )
-    metrics = {"threshold": threshold, "validation": validation}
-    card = model_card(params, fit, valid, metrics)  # before any write: a failure leaves no half output
-    save_model(detach(model), paths.MODEL)  # the table is its own versioned file, not in the model
-    write_json(metrics, paths.TRAIN_METRICS)
+    card = model_card(params, train, plan, result.metrics())  # before any write: no half output on failure
+    save_model(detach(result.model), paths.MODEL)  # the table is its own versioned file, not in the model
+    write_parquet(out_of_fold(result), paths.MODEL_BACKTEST)
+    write_json(result.metrics(), paths.TRAIN_METRICS)
     write_json(card, paths.MODEL_CARD)
 
 

@@ -1,6 +1,9 @@
 """`make sweep`: queue the grid of sweep.yaml as DVC experiments, run them with its workers, compare.
 
-Experiments are ranked on the validation month; the test months are shown, never used to choose.
+Experiments are ranked on the validation metrics, the mean over the backtest's folds; the test months
+are shown, never used to choose. The report gives the agreement of the two rankings (Spearman's rank
+correlation between the validation and the test metric over the experiments): a protocol that ranks
+settings in the opposite order of the held-out months would choose the wrong ones.
 """
 
 import argparse
@@ -37,7 +40,8 @@ def swept_parameters(runs: Iterable[dict]) -> list[str]:
 
 
 def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], metric: str) -> pd.DataFrame:
-    """One row per experiment: its settings, validation metrics (ranked), baseline and test figures,
+    """One row per experiment: its settings, validation metrics (the backtest's fold mean, ranked),
+    baseline and test figures,
     then a column per swept parameter (empty where the experiment leaves it at params.yaml's value)."""
     rows = []
     for name, _, metrics in found:
@@ -62,6 +66,15 @@ def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], m
     return table.sort_values([f"valid {metric}", "experiment"], ascending=[ascending, True]).reset_index(
         drop=True
     )
+
+
+def agreement(table: pd.DataFrame, metric: str) -> float:
+    """Spearman's rank correlation between the experiments' validation and test `metric` (+1: the
+    validation ranks them as the test months do; NaN below two experiments)."""
+    if len(table) < 2:
+        return float("nan")
+    valid, test = table[f"valid {metric}"], table[f"test {metric} (not used to rank)"]
+    return float(valid.rank().corr(test.rank()))
 
 
 def with_settings(params: dict, settings: dict[str, object]) -> dict:
@@ -123,7 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     parameters = swept_parameters(runs)
     shown = table.drop(columns=parameters, errors="ignore")  # they are in "settings"
     ranked = shown.to_markdown(index=False) if not table.empty else "no results"
-    write_text(f"# Sweep\n\n{summary}\n\nRanked by validation {metric}.\n\n{ranked}\n", output / "sweep.md")
+    agree = (
+        f"Agreement of the validation ranking with the test months' ranking (Spearman's rank "
+        f"correlation of {metric} over {len(table)} experiments): {agreement(table, metric):+.2f}"
+    )
+    write_text(
+        f"# Sweep\n\n{summary}\n\nRanked by validation {metric} (the mean over the backtest's folds).\n\n"
+        f"{agree}\n\n{ranked}\n",
+        output / "sweep.md",
+    )
     if table.empty:  # no table or figure of an earlier sweep left beside this report
         for stale in (output / "sweep.csv", output / "sweep.png"):
             stale.unlink(missing_ok=True)
@@ -135,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
     print(summary)
     print(table.to_string(index=False))
+    print(agree)
     return 0 if not outcome.failed and not outcome.left_queued else 1
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
@@ -47,7 +48,8 @@ from mlkit.tooling.markdown import Image, compare_metrics, params_rows, render_r
 from mlkit.tooling.verify import changed
 
 CURVES = {"roc": "ROC", "precision_recall": "precision-recall", "calibration": "calibration"}
-GATED_TABLE = "Metrics: validation month (gated)"
+GATED_TABLE = "Metrics: validation, the backtest's fold mean (gated)"
+FOLD_TABLE = "Metrics: validation fold {} (reported, never gated)"  # the fold's name: the period it scores
 REPORTED_TABLE = "Metrics: test months (reported, never gated)"
 
 
@@ -127,8 +129,9 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
     repro = repro_check(project.reproduced, clean=clean)
     head = json_in_workspace(project.metrics) or {}
     base = json_at(base_commit, project.metrics) or {}
-    # The gates judge the validation month, where every model choice is made; the test months are
-    # reported beside it and never gate, so that no change is chosen on them.
+    # The gates judge the validation metrics (the backtest's fold mean), where every model choice is
+    # made; each fold and the test months are reported beside them and never gate, so that no change
+    # is chosen on them.
     valid, valid_base = head.get("validation", {}), base.get("validation", {})
     intervals = (json_in_workspace(project.intervals) if project.intervals else None) or {}
     valid_lift = intervals.get("validation", {}).get("lift")
@@ -146,14 +149,19 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
             tolerance,
             lift_intervals=valid_lift,
         ),
-        REPORTED_TABLE: compare_metrics(
-            base.get("model"),
-            head.get("model", {}),
-            head.get("baseline"),
-            head.get("lift"),
-            lift_intervals=intervals.get("test", {}).get("lift"),
-        ),
     }
+    base_folds = valid_base.get("folds", {})
+    for name, fold in sorted(valid.get("folds", {}).items(), key=lambda item: period_order(item[0])):
+        metric_tables[FOLD_TABLE.format(name)] = compare_metrics(
+            base_folds.get(name, {}).get("model"), fold["model"], fold.get("baseline"), fold.get("lift")
+        )
+    metric_tables[REPORTED_TABLE] = compare_metrics(
+        base.get("model"),
+        head.get("model", {}),
+        head.get("baseline"),
+        head.get("lift"),
+        lift_intervals=intervals.get("test", {}).get("lift"),
+    )
 
     notes = [gates_note] if gates_note else []
     params_diff, error = dvc_params_diff(base_commit)
@@ -201,6 +209,12 @@ def interval_note(settings: Mapping | None) -> str | None:
         f"{shown} interval of a paired bootstrap over {unit} ({settings.get('resamples')} resamples of "
         f"{settings.get('groups')} groups, seed {settings.get('seed')})"
     )
+
+
+def period_order(name: str) -> tuple:
+    """A fold's key (mlkit.backtest.Fold.name) in time order: month_2 before month_10."""
+    prefix, digits = re.fullmatch(r"(.*?)(\d*)", name).groups()  # type: ignore[union-attr]
+    return (prefix, int(digits) if digits else -1, name)
 
 
 # ------------------------------------------------------------------------------------------- plots
