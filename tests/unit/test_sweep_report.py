@@ -56,6 +56,16 @@ def test_comparison_ranks_on_validation_and_keeps_a_column_per_parameter():
     assert table.loc[table["features.weather"].notna(), "experiment"].tolist() == ["weather-false"]
 
 
+def test_each_row_carries_its_lift_interval_where_the_experiment_has_one():
+    found, settings = results(expand(GRID))
+    name, params, metrics = found[0]
+    interval = {"roc_auc": {"delta": 0.03, "low": 0.01, "high": 0.05}}
+    found[0] = (name, params, metrics | {"metrics/intervals.json": {"validation": {"lift": interval}}})
+    table = comparison(found, settings, "roc_auc").set_index("experiment")
+    assert table.loc[name, ["valid lift roc_auc low", "valid lift roc_auc high"]].tolist() == [0.01, 0.05]
+    assert table.drop(index=name)["valid lift roc_auc low"].isna().all()  # an older run: shown empty
+
+
 def test_a_failed_experiment_without_metrics_is_left_out():
     found, settings = results(expand(GRID))
     found[0] = (found[0][0], {}, {})

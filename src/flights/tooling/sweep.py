@@ -41,19 +41,24 @@ def swept_parameters(runs: Iterable[dict]) -> list[str]:
 
 def comparison(found: list[tuple[str, dict, dict]], settings: dict[str, dict], metric: str) -> pd.DataFrame:
     """One row per experiment: its settings, validation metrics (the backtest's fold mean, ranked),
-    baseline and test figures,
-    then a column per swept parameter (empty where the experiment leaves it at params.yaml's value)."""
+    baseline, the lift's 95% interval (metrics/intervals.json; empty for an experiment without it) and
+    test figures, then a column per swept parameter (empty where the experiment leaves it at
+    params.yaml's value)."""
     rows = []
     for name, _, metrics in found:
         evaluate = metrics.get(paths.EVALUATE_METRICS.as_posix(), {})
         if not evaluate:
             continue
         validation = evaluate["validation"]
+        interval = metrics.get(paths.INTERVALS.as_posix(), {}).get("validation", {}).get("lift", {})
+        interval = interval.get(metric, {})
         rows.append(
             {"experiment": name, "settings": ", ".join(f"{k}={v}" for k, v in settings[name].items()),
              f"valid {metric}": validation["model"][metric],
              f"valid baseline {metric}": validation["baseline"][metric],
              f"valid lift {metric}": validation["lift"][metric],
+             f"valid lift {metric} low": interval.get("low"),
+             f"valid lift {metric} high": interval.get("high"),
              "valid log_loss": validation["model"]["log_loss"],
              f"test {metric} (not used to rank)": evaluate["model"][metric]} | settings[name]
         )  # fmt: skip
