@@ -158,7 +158,7 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
         metric_tables[FOLD_TABLE.format(name)] = compare_metrics(
             base_folds.get(name, {}).get("model"), fold["model"], fold.get("baseline"), fold.get("lift")
         )
-    rescored = change.rescored_test if change else None  # the base's model on this change's flights
+    rescored = change.rescored_test if change else None  # the base's model on this change's rows
     metric_tables[REPORTED_TABLE] = compare_metrics(
         base.get("model") if rescored is None else rescored,
         head.get("model", {}),
