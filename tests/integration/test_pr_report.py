@@ -498,11 +498,12 @@ def test_param_change_report_shows_deltas_and_verdicts(changed: Report) -> None:
     tolerance = changed.repo.params()["gates"]["tolerance"]
     verdicts = {}
     # the test months' lift carries its interval (metrics/intervals.json)
-    test_intervals = json.loads((changed.repo.path / paths.INTERVALS).read_text())["test"]["lift"]
+    found = json.loads((changed.repo.path / paths.INTERVALS).read_text())
+    test_intervals = found["test"]["lift"]
     # the backtest's fold mean is gated (tolerances apply); the test months are reported, never a REGRESSION
     for heading, section, tolerances in ((GATED, base["validation"], tolerance), (REPORTED, base, {})):
         current = head["validation"] if heading == GATED else head
-        intervals = test_intervals if heading == REPORTED else {}
+        intervals = found["test" if heading == REPORTED else "validation"]["lift"]
         rows = {row["metric"]: row for row in changed.table(heading)}
         assert set(rows) == set(current["model"]) and list(rows) == [m for m in METRICS if m in rows]
         for metric, row in rows.items():
