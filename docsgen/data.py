@@ -270,24 +270,42 @@ def gates(src: Sources) -> str:
 
 
 def intervals(src: Sources) -> str:
-    """The committed model's lift over the baseline on the test months, with its bootstrap interval."""
+    """The committed model's lift over the baseline on the backtest's fold mean (gated) and on the test
+    months, each with its bootstrap interval."""
     found = src.json("metrics/intervals.json")
     settings, lifts = found["bootstrap"], found["test"]["lift"]
+    folds = found.get("validation", {}).get("lift", {})
+
+    def shown(lift: dict | None) -> list[str]:
+        if not lift:
+            return ["n/a", ""]
+        return [signed(lift["delta"]), f"[{signed(lift['low'])}, {signed(lift['high'])}]"]
+
     rows = [
         [
             METRIC_LABELS.get(name, name),
             "lower" if name in LOWER_IS_BETTER else "higher",
-            signed(lifts[name]["delta"]),
-            f"[{signed(lifts[name]['low'])}, {signed(lifts[name]['high'])}]",
+            *shown(folds.get(name)),
+            *shown(lifts[name]),
         ]
         for name in METRIC_LABELS
         if name in lifts
     ]
     level = f"{settings['level']:.0%}"
+    header = [
+        "metric",
+        "better",
+        "lift, backtest fold mean",
+        f"{level} interval",
+        "lift, test months",
+        f"{level} interval",
+    ]
     return (
-        table(["metric", "better", "lift over the baseline", f"{level} interval"], rows, ["l", "l", "r", "r"])
-        + f"\n\nA paired bootstrap over {' x '.join(settings['group_by'])} ({settings['groups']} groups, "
-        f"{settings['resamples']} resamples, seed {settings['seed']}), from `metrics/intervals.json`."
+        table(header, rows, ["l", "l", "r", "r", "r", "r"])
+        + f"\n\nA paired bootstrap over {' x '.join(settings['group_by'])} ({settings['groups']} groups "
+        f"of the test months, {settings['resamples']} resamples, seed {settings['seed']}; on the backtest, "
+        "the mean over folds of each fold's lift, each resample weighting the days once for all folds), from "
+        "`metrics/intervals.json`."
     )
 
 

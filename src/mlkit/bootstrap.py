@@ -81,8 +81,8 @@ class WeightedScorer:
     """The probability metrics of one vector under many draws of group counts. Rows are summed once
     into (score, group) cells, so a resample costs a sparse product, whatever the number of rows."""
 
-    def __init__(self, y: np.ndarray, proba: np.ndarray, codes: np.ndarray):
-        n_groups = int(codes.max()) + 1
+    def __init__(self, y: np.ndarray, proba: np.ndarray, codes: np.ndarray, n_groups: int | None = None):
+        n_groups = int(codes.max()) + 1 if n_groups is None else n_groups
         order = np.argsort(-proba, kind="stable")
         ranked = proba[order]
         bucket = np.empty(len(proba), dtype=np.int64)  # one bucket per distinct score, highest first
@@ -137,9 +137,14 @@ def paired_bootstrap(
     resamples: int = 200,
     level: float = 0.95,
     seed: int = 0,
+    strata: pd.Series | np.ndarray | None = None,
 ) -> dict[str, Interval]:
     """For each metric of PROBABILITY_METRICS, `change` minus `base` on all rows and its `level`
     percentile interval over `resamples` paired resamples of the groups (see `group_codes`).
+
+    With `strata` (one value per row, e.g. the fold of a backtest) the delta is the mean over strata of
+    each stratum's metric delta, as a backtest's fold mean is; every resample draws one weight per
+    group and scores each stratum under it.
 
     Raises ValueError on rows that do not line up, labels other than 0/1 or of one class only,
     probabilities outside [0, 1], fewer than one resample or a level outside (0, 1).
@@ -153,11 +158,24 @@ def paired_bootstrap(
     codes = group_codes(groups, len(y))
     n_groups = int(codes.max()) + 1
     counts = resample_counts(n_groups, resamples, seed)
-    scorers = WeightedScorer(y, base, codes), WeightedScorer(y, change, codes)
+    layers = (
+        np.zeros(len(y), np.int64) if strata is None else group_codes(pd.Series(np.asarray(strata)), len(y))
+    )
+    scorers = []
+    for layer in range(int(layers.max()) + 1):
+        rows = layers == layer
+        _labels(y[rows])  # each stratum needs both classes
+        scorers.append(
+            tuple(WeightedScorer(y[rows], proba[rows], codes[rows], n_groups) for proba in (base, change))
+        )
 
     def deltas(drawn: np.ndarray) -> dict[str, np.ndarray]:
-        old, new = (scorer.scores(drawn) for scorer in scorers)
-        return {name: new[name] - old[name] for name in PROBABILITY_METRICS}
+        found = {name: np.zeros(len(drawn)) for name in PROBABILITY_METRICS}
+        for old_scorer, new_scorer in scorers:
+            old, new = old_scorer.scores(drawn), new_scorer.scores(drawn)
+            for name in PROBABILITY_METRICS:
+                found[name] += (new[name] - old[name]) / len(scorers)
+        return found
 
     point = deltas(np.ones((1, n_groups)))  # every group once: every row once
     chunk = max(1, CELLS_PER_CHUNK // len(y))
@@ -185,16 +203,20 @@ def delta_record(
     resamples: int,
     level: float,
     seed: int,
+    strata: str | None = None,
 ) -> dict[str, Any]:
     """`paired_bootstrap` over the `group_by` columns of `frame` (the rows of y), as a metrics file
     holds it: {"bootstrap": the settings and the number of groups, "delta": {metric: {delta, low,
-    high}}}. A column missing from `frame` is a ValueError that names it."""
-    missing = [column for column in group_by if column not in frame.columns]
+    high}}}; `strata` names a column of `frame` whose strata's mean delta is wanted (a backtest's
+    folds). A column missing from `frame` is a ValueError that names it."""
+    missing = [column for column in [*group_by, *[strata][: bool(strata)]] if column not in frame.columns]
     if missing:
         raise ValueError(f"bootstrap.group_by names {missing}, which the data lacks: {list(frame.columns)}")
     groups = frame[list(group_by)]
-    found = paired_bootstrap(y, base, change, groups, resamples, level, seed)
+    layers = None if strata is None else frame[strata]
+    found = paired_bootstrap(y, base, change, groups, resamples, level, seed, layers)
     settings = {"group_by": list(group_by), "resamples": resamples, "level": level, "seed": seed}
+    settings |= {"strata": strata} if strata else {}
     return {
         "bootstrap": settings | {"groups": int(group_codes(groups, len(groups)).max()) + 1},
         "delta": intervals_dict(found),

@@ -11,6 +11,7 @@ from sklearn import metrics as skm
 from mlkit.bootstrap import (
     CLIP,
     PROBABILITY_METRICS,
+    delta_record,
     group_codes,
     intervals_dict,
     paired_bootstrap,
@@ -67,6 +68,28 @@ def test_point_delta_is_the_difference_of_the_evaluation_scores():
     for name in PROBABILITY_METRICS:
         assert found[name].delta == pytest.approx(new[name] - old[name], abs=1e-12)
         assert found[name].low <= found[name].delta <= found[name].high
+
+
+def test_strata_give_the_mean_of_each_strata_delta():
+    y, base, change, days = scores(3000)
+    folds = days * 3 // (days.max() + 1)  # three folds of whole days, as a backtest's months
+    found = paired_bootstrap(y, base, change, days, resamples=50, strata=folds)
+    for name in PROBABILITY_METRICS:
+        per_fold = [
+            score(y[folds == f], change[folds == f], 0.5)[name]
+            - score(y[folds == f], base[folds == f], 0.5)[name]
+            for f in range(3)
+        ]
+        assert found[name].delta == pytest.approx(np.mean(per_fold), abs=1e-12)
+        assert found[name].low <= found[name].delta <= found[name].high
+    pooled = paired_bootstrap(y, base, change, days, resamples=50)
+    assert found["roc_auc"].delta != pytest.approx(pooled["roc_auc"].delta, abs=1e-9)  # not the pooled one
+    frame = pd.DataFrame({"day": days, "fold": folds})
+    record = delta_record(y, base, change, frame, ["day"], 50, 0.95, 0, strata="fold")
+    assert record["bootstrap"]["strata"] == "fold"
+    assert record["delta"] == intervals_dict(found)
+    with pytest.raises(ValueError, match="period"):
+        delta_record(y, base, change, frame, ["day"], 50, 0.95, 0, strata="period")
 
 
 def test_intervals_cover_the_population_difference_at_about_their_level():

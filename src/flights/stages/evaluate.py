@@ -34,12 +34,19 @@ def check_slices(slices: list[str], columns: pd.Index) -> None:
     )
 
 
-def lift_intervals(test: pd.DataFrame, y, proba: dict, settings: dict) -> dict:
-    """metrics/intervals.json: model minus baseline on the test months, each metric with its interval."""
+def lift_intervals(test: pd.DataFrame, y, proba: dict, validated: pd.DataFrame, settings: dict) -> dict:
+    """metrics/intervals.json: model minus baseline, each metric with its interval, on the test months
+    and on the backtest (the fold mean, as the gated validation metrics are: folds are strata)."""
     require(set(settings["group_by"]) <= set(test.columns), "bootstrap.group_by", settings["group_by"],
             "a list of columns of the test data, such as month and day")  # fmt: skip
     record = delta_record(y, proba["baseline"], proba["model"], test, **settings)
-    return {"bootstrap": record["bootstrap"], "test": {"lift": record["delta"]}}
+    folds = delta_record(validated[LABEL].to_numpy(), validated["baseline"].to_numpy(),
+                         validated["model"].to_numpy(), validated, **settings, strata=FOLD)  # fmt: skip
+    return {
+        "bootstrap": record["bootstrap"],
+        "test": {"lift": record["delta"]},
+        "validation": {"lift": folds["delta"], "strata": FOLD},
+    }
 
 
 def validation_predictions() -> pd.DataFrame:
@@ -88,7 +95,7 @@ def main(params: dict) -> None:
                     y, test, proba, thresholds, settings["slices"], settings["min_slice_rows"]
                 ),
                 lambda: write_curve_figures(y, proba, thresholds["model"], CLASS_NAMES, tables, images),
-                lambda: lift_intervals(test, y, proba, params["bootstrap"]),
+                lambda: lift_intervals(test, y, proba, validated, params["bootstrap"]),
             ]
         )
         write_importance_figure(importance, tables, images)

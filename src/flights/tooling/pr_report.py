@@ -11,7 +11,10 @@ import sys
 
 from flights import paths
 from flights.data.validate import JOINS
+from flights.vocabulary import FLIGHT_KEYS, LABEL
+from mlkit.backtest import FOLD
 from mlkit.tooling import pr_report
+from mlkit.tooling.base_run import PredictionFiles
 
 DATA_FIELDS = (  # (label, source.dotted.key) of the data diff; sources in PROJECT.data_sources
     ("flights in", "quality.prepare.rows_in"),
@@ -30,6 +33,29 @@ DATA_FIELDS = (  # (label, source.dotted.key) of the data diff; sources in PROJE
     ),
 )
 
+# Run in the base revision's worktree, with its code: its model and context file on this change's test
+# flights (argv: the test data, the Parquet file to write).
+RESCORE_SCRIPT = """
+import sys
+import pandas as pd
+from flights import paths
+from flights.model.train import load_pipeline
+model = load_pipeline(paths.MODEL, paths.CONTEXT)
+proba = model.predict_proba(pd.read_parquet(sys.argv[1]))[:, 1]
+pd.DataFrame({"proba": proba}).to_parquet(sys.argv[2])
+"""
+
+PREDICTIONS = PredictionFiles(
+    validation=paths.VALIDATION_PREDICTIONS,
+    test=paths.TEST_PREDICTIONS,
+    keys=FLIGHT_KEYS,
+    label=LABEL,
+    fold=FOLD,
+    proba="model",
+    test_data=paths.split_part("test"),
+    rescore=("env", "PYTHONPATH=src", sys.executable, "-c", RESCORE_SCRIPT),
+)
+
 PROJECT = pr_report.Project(
     title="Pull-request report: flight disruption model",
     data_sources={"quality": paths.DATA_QUALITY, "split": paths.SPLIT_METRICS},
@@ -43,6 +69,7 @@ PROJECT = pr_report.Project(
     report=paths.PR_REPORT,
     figures=paths.PR_FIGURES,
     intervals=paths.INTERVALS,
+    predictions=PREDICTIONS,
 )
 
 

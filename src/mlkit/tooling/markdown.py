@@ -189,6 +189,7 @@ def render_report(
     repro: ReproCheck,
     notes: Sequence[str] = (),
     interval_note: str | None = None,
+    comparison: str | None = None,
 ) -> str:
     """The whole report: deterministic (no dates, no absolute paths), sections in a fixed order.
 
@@ -221,6 +222,8 @@ def render_report(
             "the gate's threshold: it is shown, and fails only when the point delta itself is beyond "
             "the threshold (REGRESSION when, in addition, the whole interval is worse than zero).\n"
         )
+    if comparison:
+        parts.append(f"Change vs base: {comparison}.\n")
     parts.append("## Params diff\n")
     if params is None:
         parts.append("Not available.\n")

@@ -11,7 +11,6 @@ reproducibility gate would fail on them. The jobs live apart: `gates` (verdicts 
 from __future__ import annotations
 
 import argparse
-import io
 import re
 import sys
 import traceback
@@ -19,11 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from mlkit.config import load_params, parse_params
-from mlkit.io import atomic_dir, write_text
-from mlkit.metrics import CURVE_AXES
+from mlkit.io import write_text
+from mlkit.tooling.base_run import PredictionFiles, change_vs_base
 from mlkit.tooling.gates import (
     failure_line,
     failures,
@@ -42,12 +39,11 @@ from mlkit.tooling.git import (
     json_in_workspace,
     repro_check,
     rev_commit,
-    text_in_workspace,
 )
-from mlkit.tooling.markdown import Image, compare_metrics, params_rows, render_report, value_rows
+from mlkit.tooling.markdown import compare_metrics, params_rows, render_report, value_rows
+from mlkit.tooling.overlay import figures, overlay_plot, read_curve  # noqa: F401 (the module's API)
 from mlkit.tooling.verify import changed
 
-CURVES = {"roc": "ROC", "precision_recall": "precision-recall", "calibration": "calibration"}
 GATED_TABLE = "Metrics: validation, the backtest's fold mean (gated)"
 FOLD_TABLE = "Metrics: validation fold {} (reported, never gated)"  # the fold's name: the period it scores
 REPORTED_TABLE = "Metrics: test months (reported, never gated)"
@@ -69,6 +65,8 @@ class Project:
     figures: Path  # its plots
     # mlkit.bootstrap's intervals: {bootstrap: {...}, test|validation: {lift: {metric: {delta, low, high}}}}
     intervals: Path | None = None
+    # per-row predictions: the change is then compared with the base row by row (mlkit.tooling.base_run)
+    predictions: PredictionFiles | None = None
 
     def curve_csv(self, curve: str, who: str = "model") -> Path:
         return self.curves / f"{curve}_{who}.csv"
@@ -135,8 +133,12 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
     valid, valid_base = head.get("validation", {}), base.get("validation", {})
     intervals = (json_in_workspace(project.intervals) if project.intervals else None) or {}
     valid_lift = intervals.get("validation", {}).get("lift")
+    change = None  # this change minus base, row by row, with intervals (a base without metrics: none)
+    if project.predictions is not None and base:
+        change = change_vs_base(base_commit, project.predictions, intervals.get("bootstrap") or {})
+    valid_change = change.validation if change else None
     gates = [
-        *regression_gates(valid_base.get("model"), valid.get("model", {}), tolerance),
+        *regression_gates(valid_base.get("model"), valid.get("model", {}), tolerance, valid_change),
         *lift_gates(valid.get("model", {}), valid.get("baseline"), min_lift, valid_lift),
         reproducibility_gate(repro),
     ]
@@ -147,6 +149,7 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
             valid.get("baseline"),
             valid.get("lift"),
             tolerance,
+            delta_intervals=valid_change,
             lift_intervals=valid_lift,
         ),
     }
@@ -155,11 +158,13 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
         metric_tables[FOLD_TABLE.format(name)] = compare_metrics(
             base_folds.get(name, {}).get("model"), fold["model"], fold.get("baseline"), fold.get("lift")
         )
+    rescored = change.rescored_test if change else None  # the base's model on this change's rows
     metric_tables[REPORTED_TABLE] = compare_metrics(
-        base.get("model"),
+        base.get("model") if rescored is None else rescored,
         head.get("model", {}),
         head.get("baseline"),
         head.get("lift"),
+        delta_intervals=change.test if change else None,
         lift_intervals=intervals.get("test", {}).get("lift"),
     )
 
@@ -188,6 +193,7 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
         repro=repro,
         notes=notes,
         interval_note=interval_note(intervals.get("bootstrap")),
+        comparison=None if change is None else change.note,
     )
     write_text(markdown, project.report)
 
@@ -215,55 +221,3 @@ def period_order(name: str) -> tuple:
     """A fold's key (mlkit.backtest.Fold.name) in time order: month_2 before month_10."""
     prefix, digits = re.fullmatch(r"(.*?)(\d*)", name).groups()  # type: ignore[union-attr]
     return (prefix, int(digits) if digits else -1, name)
-
-
-# ------------------------------------------------------------------------------------------- plots
-def figures(project: Project, base_commit: str, notes: list[str]) -> list[Image]:
-    """An overlay plot per curve of CURVES under `project.figures`, linked relative to the markdown; a
-    curve missing in the workspace is left out, with a note."""
-    link = project.figures.relative_to(project.report.parent)
-    images = []
-    with atomic_dir(project.figures) as folder:
-        for curve, title in CURVES.items():
-            head_curve = read_curve(text_in_workspace(project.curve_csv(curve)))
-            if head_curve is None:
-                notes.append(f"no {project.curve_csv(curve)} in the workspace: no {title} plot")
-                continue
-            base_curve = read_curve(git_show(base_commit, project.curve_csv(curve)))
-            reference = read_curve(text_in_workspace(project.curve_csv(curve, "baseline")))
-            heading = f"{title}, test months"
-            overlay_plot(curve, base_curve, head_curve, folder / f"{curve}.png", heading, reference)
-            images.append(Image(heading, (link / f"{curve}.png").as_posix()))
-    return images
-
-
-def read_curve(text: str | None) -> pd.DataFrame | None:
-    """A curve table from CSV text (as `git show` prints it); None stays None."""
-    return None if text is None else pd.read_csv(io.StringIO(text))
-
-
-def overlay_plot(
-    curve: str,
-    base: pd.DataFrame | None,
-    head: pd.DataFrame,
-    path: Path,
-    title: str,
-    reference: pd.DataFrame | None = None,
-) -> None:
-    """Base (dashed) and this change (solid) of one curve of CURVE_AXES on one PNG; `reference`
-    (e.g. the baseline's curve) dotted grey. A missing base is left out of the figure."""
-    from mlkit.plots import line_chart  # matplotlib only when a figure is drawn
-
-    marker = "." if len(head) <= 50 else None  # points only on short curves (calibration bins)
-    styles = {
-        "baseline (this change)": {"linestyle": ":", "color": "grey"},
-        "this change": {"color": "#4C72B0", "linewidth": 2.5, "marker": marker},
-        "base": {"linestyle": "--", "color": "#DD8452", "linewidth": 1.5, "marker": marker},
-    }
-    # base last, on top, so that an unchanged curve still shows both
-    curves = {"baseline (this change)": reference, "this change": head, "base": base}
-    x, y = CURVE_AXES[curve]
-    line_chart(
-        {name: table for name, table in curves.items() if table is not None}, x, y, title, path,
-        diagonal=curve in ("roc", "calibration"), styles=styles, unit_square=True,
-    )  # fmt: skip
