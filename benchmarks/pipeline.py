@@ -3,7 +3,7 @@
 from benchmarks.workspace import cpu_probe, median, one_stage_repo, run, scratch_repo, target
 
 DATA_STAGES = ["ingest", "validate", "prepare", "explore"]
-MODEL_STAGES = ["split", "baseline", "train", "evaluate", "score", "monitor", "report"]
+MODEL_STAGES = ["context", "split", "baseline", "train", "evaluate", "score", "monitor", "report"]
 TARGETS = {
     "noop_repro_s": 1.0,
     "noop_over_floor": 1.40,
