@@ -127,15 +127,15 @@ def test_lift_gates_use_the_better_direction() -> None:
 
 def test_reproducibility_gate() -> None:
     command = " ".join(CLEAN_REPRO)
-    clean = gates.reproducibility_gate(
-        gates.ReproCheck(command, "dvc.lock", clean=True, ran=True, identical=True)
+    clean = git.reproducibility_gate(
+        git.ReproCheck(command, "dvc.lock", clean=True, ran=True, identical=True)
     )
     assert clean.passed and "not a clean run" not in clean.detail
-    changed = gates.reproducibility_gate(gates.ReproCheck(command, "dvc.lock", True, True, False, "diff"))
+    changed = git.reproducibility_gate(git.ReproCheck(command, "dvc.lock", True, True, False, "diff"))
     assert not changed.passed and "changed the committed dvc.lock" in changed.detail
-    assert not gates.reproducibility_gate(gates.ReproCheck(command, "dvc.lock", True, False, True)).passed
-    reused = gates.reproducibility_gate(
-        gates.ReproCheck("dvc repro", "dvc.lock", clean=False, ran=True, identical=True)
+    assert not git.reproducibility_gate(git.ReproCheck(command, "dvc.lock", True, False, True)).passed
+    reused = git.reproducibility_gate(
+        git.ReproCheck("dvc repro", "dvc.lock", clean=False, ran=True, identical=True)
     )
     assert reused.passed and "not a clean run" in reused.detail  # --reuse: said, not hidden
 
@@ -218,7 +218,7 @@ def _report(checks: list[gates.Gate]) -> str:
         [["train.hgb.max_iter", "100", "50"]],
         [["test rows", "1", "2", "+1"]],
         [markdown.Image("ROC", "pr/roc.png")],
-        gates.ReproCheck("dvc repro", "dvc.lock", False, True, True),
+        git.ReproCheck("dvc repro", "dvc.lock", False, True, True),
     )
 
 
@@ -303,7 +303,7 @@ def test_run_reports_on_a_project_with_the_pipeline_run_stubbed(tmp_path: Path, 
 
     monkeypatch.chdir(root)
     monkeypatch.setenv("PATH", repo.env["PATH"])
-    stub = gates.ReproCheck("dvc repro", COMPARED, clean=False, ran=True, identical=True)
+    stub = git.ReproCheck("dvc repro", COMPARED, clean=False, ran=True, identical=True)
     monkeypatch.setattr(pr, "repro_check", lambda reproduced, clean=True: stub)
     assert pr.run(project, "base", clean=False) == 1
     text = (root / project.report).read_text()

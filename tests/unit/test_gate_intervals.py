@@ -2,7 +2,7 @@
 interval names how sure that is, and an unsure pass is shown in the report, never silent."""
 
 from mlkit.tooling import gates
-from mlkit.tooling.gates import ReproCheck
+from mlkit.tooling.git import ReproCheck
 from mlkit.tooling.markdown import compare_metrics, metrics_table, render_report
 
 

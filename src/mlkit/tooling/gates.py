@@ -262,43 +262,6 @@ def lift_gates(
     return gates
 
 
-# said of a pass without a clean run: stages up to date or in the run-cache were not re-run
-TRUSTED_WORKSPACE = " (not a clean run: it trusts a workspace that a clean run made, such as `make verify`'s)"
-
-
-@dataclass(frozen=True)
-class ReproCheck:
-    """Did the pipeline run (`command`), and did it leave the `compared` files exactly as committed?
-    `clean`: every stage re-ran, none restored from the run-cache (not so with `--reuse`)."""
-
-    command: str
-    compared: str
-    clean: bool
-    ran: bool
-    identical: bool
-    detail: str = ""
-
-    @property
-    def caveat(self) -> str:
-        """What a pass does not prove when the run was not a clean one."""
-        return "" if self.clean else TRUSTED_WORKSPACE
-
-
-def reproducibility_gate(check: ReproCheck) -> Gate:
-    if not check.ran:
-        return Gate(REPRO_GATE, check.compared, False, f"{check.command} failed")
-    if not check.identical:
-        return Gate(
-            REPRO_GATE, check.compared, False, f"{check.command} changed the committed {check.compared}"
-        )
-    return Gate(
-        REPRO_GATE,
-        check.compared,
-        True,
-        f"{check.command} left the committed {check.compared} unchanged{check.caveat}",
-    )
-
-
 def failures(gates: Sequence[Gate]) -> list[Gate]:
     return [gate for gate in gates if not gate.passed]
 

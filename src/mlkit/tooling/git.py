@@ -1,6 +1,6 @@
 """Git and DVC for the pull-request report: the base revision (and how to fetch it into a shallow
 clone), files read at a revision or in the workspace, the params diff, and the reproducing run of the
-workspace compared with its commit."""
+workspace compared with its commit (with the gate that judges it)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import re
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlkit.commands import run
 from mlkit.errors import DataError
-from mlkit.tooling.gates import ReproCheck
+from mlkit.tooling.gates import REPRO_GATE, Gate
 from mlkit.tooling.verify import CLEAN_REPRO, differences_from_head
 
 
@@ -94,3 +95,40 @@ def repro_check(reproduced: Sequence[Path | str], clean: bool = True) -> ReproCh
     ran = subprocess.run(command, stdout=sys.stderr, check=False).returncode == 0
     detail = differences_from_head(paths)
     return ReproCheck(" ".join(command), " ".join(paths), clean, ran, not detail, detail)
+
+
+# said of a pass without a clean run: stages up to date or in the run-cache were not re-run
+TRUSTED_WORKSPACE = " (not a clean run: it trusts a workspace that a clean run made, such as `make verify`'s)"
+
+
+@dataclass(frozen=True)
+class ReproCheck:
+    """Did the pipeline run (`command`), and did it leave the `compared` files exactly as committed?
+    `clean`: every stage re-ran, none restored from the run-cache (not so with `--reuse`)."""
+
+    command: str
+    compared: str
+    clean: bool
+    ran: bool
+    identical: bool
+    detail: str = ""
+
+    @property
+    def caveat(self) -> str:
+        """What a pass does not prove when the run was not a clean one."""
+        return "" if self.clean else TRUSTED_WORKSPACE
+
+
+def reproducibility_gate(check: ReproCheck) -> Gate:
+    if not check.ran:
+        return Gate(REPRO_GATE, check.compared, False, f"{check.command} failed")
+    if not check.identical:
+        return Gate(
+            REPRO_GATE, check.compared, False, f"{check.command} changed the committed {check.compared}"
+        )
+    return Gate(
+        REPRO_GATE,
+        check.compared,
+        True,
+        f"{check.command} left the committed {check.compared} unchanged{check.caveat}",
+    )

@@ -17,7 +17,6 @@ from mlkit.metrics import METRICS
 from mlkit.tooling.gates import (
     REGRESSION,
     Gate,
-    ReproCheck,
     difference,
     failure_line,
     failures,
@@ -28,6 +27,7 @@ from mlkit.tooling.gates import (
     is_number,
     verdict,
 )
+from mlkit.tooling.git import ReproCheck
 
 Intervals = Mapping[str, Mapping[str, Any]]  # metric: {delta, low, high}, as mlkit.bootstrap writes
 

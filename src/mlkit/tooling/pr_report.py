@@ -27,7 +27,6 @@ from mlkit.tooling.gates import (
     gates_in_force,
     lift_gates,
     regression_gates,
-    reproducibility_gate,
     validate_gates,
 )
 from mlkit.tooling.git import (
@@ -38,6 +37,7 @@ from mlkit.tooling.git import (
     json_at,
     json_in_workspace,
     repro_check,
+    reproducibility_gate,
     rev_commit,
 )
 from mlkit.tooling.markdown import compare_metrics, params_rows, render_report, value_rows
