@@ -96,6 +96,31 @@ def difference(new: Any, old: Any) -> Number | None:
     return new - old
 
 
+# How an interval qualifies a gate decided on its point value (the module's rule): one of four cases.
+REGRESSION_WORDS = {
+    "sure fail": "lies wholly on the worse side of zero",
+    "unsure fail": "includes zero: inconclusive, fails on its point delta",
+    "unsure pass": "reaches beyond the tolerance: inconclusive, passes on its point delta",
+    "sure pass": "lies within the tolerance",
+}
+LIFT_WORDS = {
+    "sure fail": "lies wholly below it",
+    "unsure fail": "reaches it: inconclusive, and fails on its point lift",
+    "unsure pass": "reaches below it: inconclusive, passes on its point lift",
+    "sure pass": "lies above it",
+}
+
+
+def qualify(
+    passed: bool, bounds: tuple[float, float], pass_line: float, fail_line: float
+) -> tuple[str, bool]:
+    """(case, inconclusive) of a gate whose improvement lies in `bounds`: a failure is sure when the whole
+    interval lies below `fail_line`, a pass when none of it lies below `pass_line`."""
+    if not passed:
+        return ("sure fail", False) if bounds[1] < fail_line else ("unsure fail", True)
+    return ("unsure pass", True) if bounds[0] < pass_line else ("sure pass", False)
+
+
 # ---------------------------------------------------------------------------------------- verdicts
 def verdict(
     metric: str,
@@ -204,17 +229,8 @@ def regression_gates(
         bounds = gain_bounds(metric, interval)
         inconclusive = False
         if bounds is not None:
-            shown = f"; delta {fmt_signed(new - old)} {fmt_interval(interval)}"
-            if not passed and bounds[1] < 0:
-                detail += f"{shown} lies wholly on the worse side of zero"
-            elif not passed:
-                inconclusive = True
-                detail += f"{shown} includes zero: inconclusive, fails on its point delta"
-            elif -bounds[0] > allowed + EPSILON:
-                inconclusive = True
-                detail += f"{shown} reaches beyond the tolerance: inconclusive, passes on its point delta"
-            else:
-                detail += f"{shown} lies within the tolerance"
+            case, inconclusive = qualify(passed, bounds, pass_line=-allowed - EPSILON, fail_line=0.0)
+            detail += f"; delta {fmt_signed(new - old)} {fmt_interval(interval)} {REGRESSION_WORDS[case]}"
         gates.append(Gate(REGRESSION_GATE, metric, passed, detail, gain, -allowed, inconclusive))
     return gates
 
@@ -247,17 +263,9 @@ def lift_gates(
         bounds = gain_bounds(metric, interval)
         inconclusive = False
         if bounds is not None:
-            shown = f"; its interval {fmt_interval({'low': bounds[0], 'high': bounds[1]})}"
-            if not passed and bounds[1] < needed - EPSILON:
-                detail += f"{shown} lies wholly below it"
-            elif not passed:
-                inconclusive = True
-                detail += f"{shown} reaches it: inconclusive, and fails on its point lift"
-            elif bounds[0] < needed - EPSILON:
-                inconclusive = True
-                detail += f"{shown} reaches below it: inconclusive, passes on its point lift"
-            else:
-                detail += f"{shown} lies above it"
+            case, inconclusive = qualify(passed, bounds, needed - EPSILON, needed - EPSILON)
+            shown = fmt_interval({"low": bounds[0], "high": bounds[1]})
+            detail += f"; its interval {shown} {LIFT_WORDS[case]}"
         gates.append(Gate(LIFT_GATE, metric, passed, detail, gain, needed, inconclusive))
     return gates
 
