@@ -40,8 +40,14 @@ def _col(dtype, *checks: Check, nullable: bool = False) -> pa.Column:
     return pa.Column(dtype, list(checks), nullable=nullable, coerce=True)
 
 
+def _table(columns: dict[str, pa.Column], key: list[str]) -> pa.DataFrameSchema:
+    """A raw table's hard rules: its columns (others pass through, in any order) and a unique key whose
+    every duplicate row is reported."""
+    return pa.DataFrameSchema(columns, unique=key, report_duplicates="all", strict=False, ordered=False)
+
+
 HARD = {
-    "flights": pa.DataFrameSchema(
+    "flights": _table(
         {
             "year": FLIGHT["year"],
             "month": FLIGHT["month"],
@@ -63,12 +69,9 @@ HARD = {
             "minute": _col("int64", Check.in_range(0, 59)),
             "time_hour": _col(UTC),
         },
-        unique=["year", "month", "day", "carrier", "flight", "origin", "sched_dep_time"],
-        report_duplicates="all",
-        strict=False,
-        ordered=False,
+        key=["year", "month", "day", "carrier", "flight", "origin", "sched_dep_time"],
     ),
-    "weather": pa.DataFrameSchema(
+    "weather": _table(
         {
             "origin": _col(str, CODE3),
             "year": _col("int64", Check.in_range(1900, 2100)),
@@ -78,12 +81,9 @@ HARD = {
             **WEATHER,
             "time_hour": _col(UTC),
         },
-        unique=["origin", "time_hour"],
-        report_duplicates="all",
-        strict=False,
-        ordered=False,
+        key=["origin", "time_hour"],
     ),
-    "planes": pa.DataFrameSchema(
+    "planes": _table(
         {
             "tailnum": _col(str, full_match(r"^[A-Z0-9]+$")),
             "year": _col("float64", Check.in_range(1900, 2100), nullable=True),
@@ -95,12 +95,9 @@ HARD = {
             "speed": _col("float64", Check.gt(0), nullable=True),
             "engine": _col(str, nullable=True),
         },
-        unique=["tailnum"],
-        report_duplicates="all",
-        strict=False,
-        ordered=False,
+        key=["tailnum"],
     ),
-    "airports": pa.DataFrameSchema(
+    "airports": _table(
         {
             "faa": _col(str, CODE3),
             "name": _col(str),
@@ -111,17 +108,11 @@ HARD = {
             "dst": _col(str, Check.isin(["A", "N", "U"])),
             "tzone": _col(str, nullable=True),
         },
-        unique=["faa"],
-        report_duplicates="all",
-        strict=False,
-        ordered=False,
+        key=["faa"],
     ),
-    "airlines": pa.DataFrameSchema(
+    "airlines": _table(
         {"carrier": _col(str, CODE2), "name": _col(str)},
-        unique=["carrier"],
-        report_duplicates="all",
-        strict=False,
-        ordered=False,
+        key=["carrier"],
     ),
 }
 
