@@ -248,7 +248,7 @@ def clone_repo(repo: Repo, tmp_path: Path) -> Repo:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Whatever uses a real DVC repo is slow, even if its module forgot the marker."""
     for item in items:
-        if {"pipeline_repo", "dvc_cache"} & set(getattr(item, "fixturenames", ())):
+        if {"pipeline_repo", "dvc_cache", "s3_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
@@ -264,6 +264,17 @@ def pipeline_repo(tmp_path_factory: pytest.TempPathFactory, dvc_cache: Path) -> 
     repo = make_repo(tmp_path_factory.mktemp("pipeline"), cache_dir=dvc_cache)
     repo.repro()
     return repo
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory):
+    """One S3-compatible server on loopback for the session (moto in its own process); each test makes
+    its own bucket with `s3_server.bucket(name)`."""
+    from s3 import start_s3_server
+
+    server = start_s3_server(tmp_path_factory.mktemp("s3") / "moto.log")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True, scope="session")
