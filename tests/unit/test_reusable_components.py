@@ -277,3 +277,13 @@ def test_domain_word_scanner_finds_what_it_should(tmp_path):
     # line 4: parts of longer words; line 5: git's origin, not the domain
     assert code == ["sample.py:2: flights", "sample.py:3: origin", "sample.py:7: arrival, delays"]
     assert prose == ["sample.py:1: flights", "sample.py:2: carrier", "sample.py:6: Departures, airport"]
+
+
+def test_the_package_docstrings_say_what_every_module_offers():
+    """mlkit's docstring (the API reference's index) names each module, mlkit.tooling's each of its own."""
+    for source in mlkit_sources():
+        name = module_name(source)
+        if name == "mlkit":
+            continue
+        parent = importlib.import_module(name.rsplit(".", 1)[0])
+        assert f"`{name}`" in (parent.__doc__ or ""), f"{parent.__name__}'s docstring does not name {name}"
