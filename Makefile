@@ -52,9 +52,10 @@ docs: setup ## build the docs site strictly into site/, its figures regenerated 
 wheel: setup ## build mlkit's wheel into dist/ (the same bytes from the same source: a hash pins it)
 	python -m mlkit.tooling.wheel dist
 
-lint: setup ## static checks
+lint: setup ## static checks: ruff, mypy on mlkit (settings in pyproject.toml), the workflow schema
 	ruff check src tests benchmarks docsgen docs
 	ruff format --check src tests benchmarks docsgen docs
+	mypy
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 serve: setup ## serve the current model over HTTP on 127.0.0.1:PORT (default 8000)

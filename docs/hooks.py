@@ -27,13 +27,18 @@ NAV_TITLE = "API reference"
 
 
 def modules(package: Path = PACKAGE) -> list[str]:
-    """Dotted names of the package's public modules: components first, then each subpackage's."""
+    """Dotted names of the package's public modules: components first, then each subpackage (its own
+    docstring) and its modules."""
     found = []
     for path in sorted(
         package.rglob("*.py"), key=lambda p: (len(p.relative_to(package).parts), p.as_posix())
     ):
         parts = path.relative_to(package.parent).with_suffix("").parts
-        if path.name == "__init__.py" or any(part.startswith("_") for part in parts):
+        if path.name == "__init__.py":  # a subpackage's page; the package's own docstring opens the index
+            parts = parts[:-1]
+            if path.parent == package:
+                continue
+        if any(part.startswith("_") for part in parts):
             continue
         if not (path.parent / "__init__.py").exists():  # not importable as part of the package
             continue
@@ -44,6 +49,8 @@ def modules(package: Path = PACKAGE) -> list[str]:
 def summary(module: str) -> str:
     """The first paragraph of a module's docstring, on one line."""
     path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.exists():  # a subpackage
+        path = path.with_suffix("") / "__init__.py"
     doc = ast.get_docstring(ast.parse(path.read_text())) or ""
     return " ".join(doc.split("\n\n")[0].split())
 
@@ -77,7 +84,8 @@ def on_files(files, config, **kwargs):
         "# API reference\n\n"
         "Generated at build time from the docstrings of `src/mlkit` (one page per module, found by walking "
         "the package). The components run inside pipeline stages; `mlkit.tooling` is the repository "
-        "tooling around them. See [Reusing mlkit](../reuse.md) for how a second pipeline uses them.\n\n"
+        "tooling around them. See [mlkit, the library](../reuse.md) for what it is, how to install it "
+        "and which module gives what.\n\n::: mlkit\n\n"
         f"| module | what it is |\n| --- | --- |\n{rows}\n"
     )
     files.append(File.generated(config, INDEX, content=index))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docsgen import bench, data, graph, sweep
+from docsgen import bench, data, graph, library, sweep
 from docsgen.images import IMAGES_MADE
 from docsgen.sources import ROOT, FigureError, Sources, count, metric, param, seconds, share
 
@@ -37,6 +37,7 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "stage-graph": graph.stage_graph,
     "stages": graph.stage_table,
     "make-targets": graph.make_targets,
+    "mlkit-package": library.package,
 }
 INLINE = {"targets-met", "sweep-size", "sweep-agreement"}
 

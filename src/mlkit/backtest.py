@@ -13,6 +13,8 @@ on 1-6, fold 10 on 1-9, and the final model on 1-10.
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -144,8 +146,8 @@ def fit_backtested(
         return make().fit(fit, fit[target]).predict_proba(scored)[:, 1]
 
     # the final fit is the longest: first, so that the folds share the other processes meanwhile
-    calls = [lambda: make().fit(train, train[target])]
-    calls += [lambda fold=fold: fold_proba(fold) for fold in plan.folds]
+    calls: list[Callable[[], Any]] = [lambda: make().fit(train, train[target])]
+    calls += [partial(fold_proba, fold) for fold in plan.folds]
     final, *probas = in_parallel(calls)
 
     parts = []

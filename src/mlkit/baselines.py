@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.utils.validation import check_is_fitted
@@ -28,9 +29,10 @@ class GroupRateClassifier(ClassifierMixin, BaseEstimator):
 
     def _keys(self, X: pd.DataFrame) -> pd.Series:
         columns = [X[c].astype("str") for c in self.group_by]
-        return columns[0].str.cat(columns[1:], sep="|") if len(columns) > 1 else columns[0]
+        # pandas-stubs types `others` as a list of strings; pandas takes a list of Series too
+        return columns[0].str.cat(columns[1:], sep="|") if len(columns) > 1 else columns[0]  # type: ignore[arg-type]
 
-    def fit(self, X: pd.DataFrame, y) -> "GroupRateClassifier":
+    def fit(self, X: pd.DataFrame, y: ArrayLike) -> "GroupRateClassifier":
         if not self.group_by:
             raise ValueError("GroupRateClassifier needs at least one column in group_by")
         if self.smoothing < 0:

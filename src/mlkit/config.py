@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from mlkit.errors import ParamError
 
@@ -197,6 +198,7 @@ def _problems(error: ValidationError, model: type[BaseModel], params: Any, sourc
             continue
         keys, field, section = _field_at(model, loc)
         broken = (problem.get("ctx") or {}).get("error")
+        expected: str | None
         if isinstance(broken, RuleBroken):  # a rule across keys, raised by a section's model validator
             keys, value, expected = [*keys, broken.key], broken.value, broken.rule
         else:

@@ -11,6 +11,7 @@ over the caller's list of consecutive periods, so a period without rows still co
 """
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,8 @@ def trailing_rates(
     grouped = rows.groupby(["period", "key"], sort=True)["outcome"]
     table = pd.DataFrame({"rows": grouped.size().astype(float), "positive": grouped.sum()})
     wide = {
-        column: table[column].unstack("key", fill_value=0.0).reindex(known, fill_value=0.0)
+        # pandas-stubs types unstack's fill_value as int, str or dict; pandas takes any scalar
+        column: table[column].unstack("key", fill_value=0.0).reindex(known, fill_value=0.0)  # type: ignore[arg-type]
         for column in ("rows", "positive")
     }
     # the window ending the period before: shift(1) moves the sum of periods P-window..P-1 onto P
@@ -68,7 +70,7 @@ def trailing_rates(
     prior = past["positive"].sum(axis=1) / past["rows"].sum(axis=1).replace(0.0, np.nan)
     # no row at all in the window: the prior is missing, and so is every rate of that period
     rate = (past["positive"] + prior_weight * prior.to_numpy()[:, None]) / (past["rows"] + prior_weight)
-    return _long(feature, rate.stack(future_stack=True))
+    return _long(feature, cast(pd.Series, rate.stack(future_stack=True)))  # one column level: a Series
 
 
 class ContextTable:

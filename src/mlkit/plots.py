@@ -93,13 +93,16 @@ def heatmap(matrix: np.ndarray, labels: list[str], title: str, path: Path) -> No
 
 def _value_order(value: object) -> tuple:
     """Numbers in numeric order, then anything else (a family name, true/false) as text."""
-    is_number = isinstance(value, numbers.Number) and not isinstance(value, bool | np.bool_)
-    return (0, float(value), "") if is_number else (1, 0.0, str(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
 
 
 def _settings_label(row: pd.Series) -> str:
     """`leaf=value, ...` of the parameters a run sets."""
-    return ", ".join(f"{name.rsplit('.', 1)[-1]}={value}" for name, value in row.items() if pd.notna(value))
+    return ", ".join(
+        f"{str(name).rsplit('.', 1)[-1]}={value}" for name, value in row.items() if pd.notna(value)
+    )
 
 
 def metric_by_parameter(
@@ -132,16 +135,18 @@ def metric_by_parameter(
 
 
 def write_curve_figures(
-    y: np.ndarray, proba: dict, threshold: float, class_names: tuple[str, str], tables: Path, images: Path
-) -> None:
-    """The plot tables DVC renders (model and baseline curves, confusion) and their PNG images."""
+    y: np.ndarray, proba: dict, threshold: float, class_names: tuple[str, str], tables: Path, images: Path,
+    held_out: str = "test set",
+) -> None:  # fmt: skip
+    """The plot tables DVC renders (model and baseline curves, confusion) and their PNG images, titled
+    with the name of the rows they score (`held_out`: the test periods of a temporal split, say)."""
     curves = {name: curve_tables(y, proba[name]) for name in ("model", "baseline")}
     for kind, (x, y_axis) in CURVE_AXES.items():
         for name in curves:
             write_csv(curves[name][kind], tables / f"{kind}_{name}.csv")
         line_chart(
             {name: curves[name][kind] for name in curves}, x, y_axis,
-            f"{kind.replace('_', ' ')}: model vs baseline (test months)", images / f"{kind}.png",
+            f"{kind.replace('_', ' ')}: model vs baseline ({held_out})", images / f"{kind}.png",
             diagonal=kind != "precision_recall",
         )  # fmt: skip
     confusion = confusion_table(y, proba["model"], threshold, class_names)
@@ -149,7 +154,7 @@ def write_curve_figures(
     counts = pd.crosstab(confusion["actual"], confusion["predicted"]).reindex(
         index=class_names, columns=class_names, fill_value=0
     )
-    heatmap(counts.to_numpy(), list(class_names), "confusion matrix (test months)", images / "confusion.png")
+    heatmap(counts.to_numpy(), list(class_names), f"confusion matrix ({held_out})", images / "confusion.png")
 
 
 def write_importance_figure(importance: pd.DataFrame, tables: Path, images: Path) -> None:

@@ -3,7 +3,7 @@
 the checks beyond them (hhmm minutes, a real date) in their JSON Schema form."""
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self, cast
 
 from pydantic import (
     AfterValidator,
@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -39,14 +40,14 @@ class StrictRecord(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _not_a_bool(cls, value: Any, info) -> Any:
+    def _not_a_bool(cls, value: Any, info: ValidationInfo) -> Any:
         """JSON's true is not 1, though pydantic's lax parts would take it: the batch path refuses it."""
         if isinstance(value, bool) and info.field_name not in cls.__ignored__:
             raise ValueError(f"{str(value).lower()} is not a number or a code")
         return value
 
     @model_validator(mode="after")
-    def _rows(self):
+    def _rows(self) -> Self:
         values = vars(self)
         for check in self.__row_checks__:
             problem = check.record(values)
@@ -90,7 +91,7 @@ def pydantic_field(rule: FieldRule, choices: Sequence[str] | None = None) -> tup
             allow_inf_nan=False if rule.kind is float else None,  # NaN is "not finite", not "out of range"
             json_schema_extra=extra or None,
         )
-    validators = [_value_validator(c) for c in rule.checks]
+    validators: list[AfterValidator | BeforeValidator] = [_value_validator(c) for c in rule.checks]
     if rule.kind is int:  # JSON Schema's integer includes 519.0, and a file's whole numbers are read so
         validators.append(BeforeValidator(_whole_float_as_int))
     annotation = Annotated[kind, constraints, *validators]
@@ -123,8 +124,8 @@ def request_model(
             "__module__": StrictRecord.__module__,
         },
     )
-    fields = {rule.name: pydantic_field(rule, choices.get(rule.name)) for rule in rules}
+    fields: dict[str, Any] = {rule.name: pydantic_field(rule, choices.get(rule.name)) for rule in rules}
     # a scalar, as a file's cell holds: accepted and not read
     scalar = str | float | bool | None
     fields |= {key: (Annotated[scalar, Field(description=text)], None) for key, text in ignored.items()}
-    return create_model(name, __base__=base, __doc__=description, **fields)
+    return create_model(name, __base__=cast(type[StrictRecord], base), __doc__=description, **fields)

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from mlkit.config import ParamError
+from mlkit.errors import ParamError
 
 
 def split_by_period(frame: pd.DataFrame, period: str, parts: dict[str, list]) -> dict[str, pd.DataFrame]:

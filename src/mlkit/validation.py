@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -36,7 +37,7 @@ class Violation:
         }
 
 
-def _example(value) -> object:
+def _example(value: Any) -> object:
     if hasattr(value, "item"):
         value = value.item()
     return value if isinstance(value, int | float | str | bool) or value is None else str(value)
@@ -85,7 +86,7 @@ def enforce(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> pd.D
     raise DataError(f"{len(broken)} hard rule(s) broken in table '{table}':\n  - {lines}")
 
 
-def read_csv(path: Path, table: str, **options) -> pd.DataFrame:
+def read_csv(path: Path, table: str, **options: Any) -> pd.DataFrame:
     """Read a CSV, turning an absent, empty or unreadable file into a DataError that names it."""
     path = Path(path)
     if not path.exists():
@@ -107,7 +108,8 @@ def join_coverage(keys: pd.DataFrame, reference: pd.DataFrame, on: list[str]) ->
     missing = matched.loc[matched["_merge"] == "left_only", on]
     rows = len(keys)
     text = [missing[c].astype("object").fillna("<missing>").astype(str) for c in on]
-    labels = text[0].str.cat(text[1:], sep="|") if len(text) > 1 else text[0]
+    # pandas-stubs types `others` as a list of strings; pandas takes a list of Series too
+    labels = text[0].str.cat(text[1:], sep="|") if len(text) > 1 else text[0]  # type: ignore[arg-type]
     top = labels.value_counts().sort_index().sort_values(ascending=False, kind="stable")
     top = top.head(EXAMPLES)
     return {
@@ -123,7 +125,7 @@ def join_coverage(keys: pd.DataFrame, reference: pd.DataFrame, on: list[str]) ->
 def missing_values(frame: pd.DataFrame) -> dict[str, int]:
     """Missing values per column, only the columns that have some."""
     counts = frame.isna().sum()
-    return {column: int(n) for column, n in counts.items() if n}
+    return {str(column): int(n) for column, n in counts.items() if n}
 
 
 def _reasons(cases: pd.DataFrame) -> pd.Series:

@@ -94,7 +94,9 @@ def main(params: dict) -> None:
                 lambda: slice_metrics(
                     y, test, proba, thresholds, settings["slices"], settings["min_slice_rows"]
                 ),
-                lambda: write_curve_figures(y, proba, thresholds["model"], CLASS_NAMES, tables, images),
+                lambda: write_curve_figures(
+                    y, proba, thresholds["model"], CLASS_NAMES, tables, images, held_out="test months"
+                ),
                 lambda: lift_intervals(test, y, proba, validated, params["bootstrap"]),
             ]
         )

@@ -70,6 +70,7 @@ PROJECT = pr_report.Project(
     figures=paths.PR_FIGURES,
     intervals=paths.INTERVALS,
     predictions=PREDICTIONS,
+    held_out="test months",
 )
 
 

@@ -1,2 +1,10 @@
-"""Repository tooling, apart from the stage components: the PR report and its gates, experiment sweeps,
-verify and the runner of git and DVC commands."""
+"""Repository tooling, apart from the stage components: it runs around the pipeline, never inside a stage.
+
+- `mlkit.tooling.pr_report`: the pull-request report against a base revision and the baseline, with
+  `mlkit.tooling.gates` (regression, lift and reproducibility gates), `mlkit.tooling.markdown` (its text),
+  `mlkit.tooling.overlay` (its plots), `mlkit.tooling.base_run` (the base's predictions, paired intervals)
+  and `mlkit.tooling.git` (files at a revision, the re-run check);
+- `mlkit.tooling.experiments`: queued DVC experiment sweeps over a grid, sharded over machines;
+- `mlkit.tooling.verify`: re-run the pipeline from scratch and fail on any difference from git;
+- `mlkit.tooling.wheel`: mlkit's byte-identical wheel.
+"""

@@ -44,12 +44,18 @@ def check_grid(grid: Any, params: Mapping[str, Any], source: str) -> None:
     """A grid as `expand` takes it, every key an existing parameter of `params`: checked before anything
     is queued, so that a typo in the third block cannot leave the first two in the queue."""
     blocks = "a non-empty list of blocks, each a mapping parameter: [values]"
-    require(isinstance(grid, list) and grid, "grid", grid, blocks, source)
+    require(isinstance(grid, list) and len(grid) > 0, "grid", grid, blocks, source)
     for index, block in enumerate(grid):
-        require(isinstance(block, Mapping) and block, f"grid[{index}]", block, blocks, source)
+        require(isinstance(block, Mapping) and len(block) > 0, f"grid[{index}]", block, blocks, source)
         for key, values in block.items():
             name = f"grid[{index}].{key}"
-            require(isinstance(values, list) and values, name, values, "a non-empty list of values", source)
+            require(
+                isinstance(values, list) and len(values) > 0,
+                name,
+                values,
+                "a non-empty list of values",
+                source,
+            )
             require(_is_parameter(params, str(key)), name, key, "a parameter of params.yaml", source)
     named: dict[str, dict] = {}  # a name names one run: `dvc exp run --name` would replace the first
     for run in expand(grid):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from mlkit.config import require, require_positive
 from mlkit.metrics import METRICS, improvement
@@ -49,7 +49,7 @@ Number = int | float
 
 
 # ----------------------------------------------------------------------------------------- numbers
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[Number]:
     """A real, finite-or-infinite number (bools, None and NaN are not)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False

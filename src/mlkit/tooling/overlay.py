@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ def figures(project: Project, base_commit: str, notes: list[str]) -> list[Image]
                 continue
             base_curve = read_curve(git_show(base_commit, project.curve_csv(curve)))
             reference = read_curve(text_in_workspace(project.curve_csv(curve, "baseline")))
-            heading = f"{title}, test months"
+            heading = f"{title}, {project.held_out}"
             overlay_plot(curve, base_curve, head_curve, folder / f"{curve}.png", heading, reference)
             images.append(Image(heading, (link / f"{curve}.png").as_posix()))
     return images
@@ -58,7 +58,7 @@ def overlay_plot(
     from mlkit.plots import line_chart  # matplotlib only when a figure is drawn
 
     marker = "." if len(head) <= 50 else None  # points only on short curves (calibration bins)
-    styles = {
+    styles: dict[str, dict[str, Any]] = {
         "baseline (this change)": {"linestyle": ":", "color": "grey"},
         "this change": {"color": "#4C72B0", "linewidth": 2.5, "marker": marker},
         "base": {"linestyle": "--", "color": "#DD8452", "linewidth": 1.5, "marker": marker},

@@ -46,7 +46,7 @@ from mlkit.tooling.verify import changed
 
 GATED_TABLE = "Metrics: validation, the backtest's fold mean (gated)"
 FOLD_TABLE = "Metrics: validation fold {} (reported, never gated)"  # the fold's name: the period it scores
-REPORTED_TABLE = "Metrics: test months (reported, never gated)"
+REPORTED_TABLE = "Metrics: {} (reported, never gated)"  # the held-out rows' name (Project.held_out)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class Project:
     intervals: Path | None = None
     # per-row predictions: the change is then compared with the base row by row (mlkit.tooling.base_run)
     predictions: PredictionFiles | None = None
+    # the name of the held-out rows the evaluation scores, in table and plot headings
+    held_out: str = "test set"
 
     def curve_csv(self, curve: str, who: str = "model") -> Path:
         return self.curves / f"{curve}_{who}.csv"
@@ -128,7 +130,7 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
     head = json_in_workspace(project.metrics) or {}
     base = json_at(base_commit, project.metrics) or {}
     # The gates judge the validation metrics (the backtest's fold mean), where every model choice is
-    # made; each fold and the test months are reported beside them and never gate, so that no change
+    # made; each fold and the held-out test rows are reported beside them and never gate, so that no change
     # is chosen on them.
     valid, valid_base = head.get("validation", {}), base.get("validation", {})
     intervals = (json_in_workspace(project.intervals) if project.intervals else None) or {}
@@ -159,7 +161,7 @@ def report(project: Project, base_rev: str, base_commit: str, clean: bool) -> in
             base_folds.get(name, {}).get("model"), fold["model"], fold.get("baseline"), fold.get("lift")
         )
     rescored = change.rescored_test if change else None  # the base's model on this change's rows
-    metric_tables[REPORTED_TABLE] = compare_metrics(
+    metric_tables[REPORTED_TABLE.format(project.held_out)] = compare_metrics(
         base.get("model") if rescored is None else rescored,
         head.get("model", {}),
         head.get("baseline"),
