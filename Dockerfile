@@ -1,7 +1,9 @@
 # The HTTP prediction service with the exact model of the checked-out commit.
 # Build after `make repro` (or `dvc pull`) so models/ and metrics/ match dvc.lock:
 #   docker build --build-arg GIT_REVISION=$(git rev-parse HEAD) -t flight-delays .
-#   docker run --rm -p 8000:8000 flight-delays
+#   docker run --rm -p 8000:8000 -e MLKIT_API_TOKEN flight-delays
+# With MLKIT_API_TOKEN set (passed in at run time, never baked into the image), /predict and /model require
+# `Authorization: Bearer <token>`; /health, which the HEALTHCHECK below calls, stays open.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro test test-fast verify bench lint serve predict pr-report sweep docs ablation wheel
+.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep docs ablation wheel
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,8 +30,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 setup: $(VENV)/.installed ## create .venv from the lock file (quick when nothing changed)
 
-repro: setup ## run the pipeline (dvc repro)
+repro: setup ## run the pipeline (dvc repro), first dropping DVC locks left by a killed run
+	python -m mlkit.tooling.stale_locks
 	dvc repro
+
+check-cache: setup ## rehash every cache object dvc.lock names; name any damaged one and its repair
+	python -m mlkit.tooling.cache_check
 
 test: setup ## run the whole test suite (unit, model, integration with real DVC, contract)
 	pytest
@@ -40,6 +44,7 @@ test-fast: setup ## every test that needs no DVC run or server (under a minute)
 	pytest -m "not slow" -q
 
 verify: setup ## re-run the pipeline from scratch; fail if dvc.lock, a metric, a plot or the card differs from git
+	python -m mlkit.tooling.cache_check
 	python -m flights.tooling.verify
 
 bench: setup ## run the benchmarks, write benchmarks/results.json, print a table

@@ -17,6 +17,10 @@ BENCH_LABELS = {
     "noop_repro_one_stage_repo_s": "no-op `dvc repro` of a one-stage repository (DVC's floor)",
     "noop_over_floor": "no-op `dvc repro` over DVC's floor (median of side-by-side pairs)",
     "cpu_probe_s": "CPU probe: a fixed pure-Python loop (lower is a faster machine)",
+    "check_cache_s": "`make check-cache`: every cache object `dvc.lock` names rehashed",
+    "dvc_status_s": "`dvc status` beside it (trusts the hashes it has cached)",
+    "objects_rehashed": "objects rehashed (files, folder manifests and their files)",
+    "megabytes_rehashed": "megabytes rehashed",
     "cached_rerun_s": "re-run of an experiment already run (`dvc exp run -S`, stages from the run-cache)",
     "cached_rerun_without_code_deps_s": "the same with every `src/` dependency dropped from dvc.yaml",
     "cached_rerun_one_stage_repo_s": "the same in a one-stage repository (DVC's floor)",
@@ -65,6 +69,8 @@ def _bench_value(key: str, value: float) -> str:
         return seconds(value)
     if key.endswith("_mb"):
         return f"{value:.0f} MB"
+    if isinstance(value, int):
+        return f"{value:,}"
     return f"{value:.2f}"
 
 
@@ -88,7 +94,12 @@ def benchmarks(src: Sources) -> str:
     """Every suite of benchmarks/results.json: its figures, targets and settings."""
     found = src.json("benchmarks/results.json")
     parts = []
-    titles = {"pipeline": "Pipeline", "experiments": "Experiments", "serving": "Serving"}
+    titles = {
+        "pipeline": "Pipeline",
+        "cache": "Cache check",
+        "experiments": "Experiments",
+        "serving": "Serving",
+    }
     for name in [*(n for n in titles if n in found), *(n for n in found if n not in titles)]:
         suite = found[name]
         threads = suite.get("threads", {})

@@ -1,5 +1,6 @@
 """Atomic, byte-stable writers: an output is either complete or absent, never half-written."""
 
+import errno
 import json
 import math
 import os
@@ -16,21 +17,54 @@ import pyarrow as pa
 from mlkit.errors import DataError
 
 FLOAT_DIGITS = 6
+# Why writing an output can fail whatever the code does: the machine's state, which the user must change.
+WRITE_FAULTS = {
+    errno.ENOSPC: "free space on that disk (or point the output folder at a larger one)",
+    errno.EDQUOT: "free space within your disk quota, or ask for a larger one",
+    errno.EFBIG: "the file system refuses a file this large: use one that allows it",
+    errno.EROFS: "remount that file system read-write, or run the pipeline in a writable copy",
+    errno.EACCES: "give the user running the stage write access to the folder",
+    errno.EPERM: "give the user running the stage write access to the folder",
+}
+
+
+class WriteError(OSError):
+    """An output could not be written for a reason outside the code (full disk, read-only folder, no
+    permission); `filename` is the output's own path, not the temporary file's."""
+
+    def advice(self) -> str:
+        return WRITE_FAULTS.get(self.errno or 0, "fix the cause")
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a machine-state OSError raised while writing `path` into a WriteError naming `path`; pyarrow's
+    carries no file name at all."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as error:
+        if error.errno not in WRITE_FAULTS:
+            raise
+        raise WriteError(error.errno, os.strerror(error.errno), str(path)) from error
 
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; move it into place only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
+    tmp = None
     try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are ordinary files
-        os.replace(tmp, path)
+        with _writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(handle)
+            yield Path(tmp)
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are ordinary files
+            os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
 
 
@@ -88,14 +122,22 @@ def write_text(text: str, path: Path) -> None:
 def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield a temporary folder beside `path`; it replaces `path` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
-        yield tmp
-        tmp.chmod(0o755)
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        try:
+            yield tmp
+        except WriteError as error:  # a file written inside the temporary folder: name its final path
+            if error.filename is None or not Path(error.filename).is_relative_to(tmp):
+                raise
+            final = path / Path(error.filename).relative_to(tmp)
+            raise WriteError(error.errno, error.strerror, str(final)) from error
+        with _writing(path):
+            tmp.chmod(0o755)
+            if path.exists():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -10,8 +10,11 @@ the pinned thread count, so a result does not depend on how many ran at once. `M
 the count; an experiment queue sets it to 1, as its workers already run experiments side by side.
 """
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +23,24 @@ from mlkit.errors import ParamError
 THREADS = 1
 JOBS_VARIABLE = "MLKIT_JOBS"
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def end_with_parent() -> None:
+    """On Linux, end this process (SIGTERM, raised as SystemExit so that temporary files are removed)
+    when the process that started it dies. A `dvc repro` killed with SIGKILL cannot stop its stage:
+    without this, the stage runs on unseen and writes outputs that no dvc.lock records."""
+    signal.signal(signal.SIGTERM, _terminated)
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        raise SystemExit(128 + signal.SIGTERM)
 
 
 def pin_threads(threads: int = THREADS) -> None:

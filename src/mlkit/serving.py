@@ -1,8 +1,11 @@
-"""Serving helpers: load exactly the model version that dvc.lock records, log every request, and run
-a service process on a loopback port until it answers (for tests, benchmarks and smoke checks)."""
+"""Serving helpers: load exactly the model version that dvc.lock records, log every request, require a
+bearer token when one is set, and run a service process on a loopback port until it answers (for tests,
+benchmarks and smoke checks)."""
 
 import logging
 import os
+import re
+import secrets
 import socket
 import subprocess
 import time
@@ -11,14 +14,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mlkit.commands import run
+from mlkit.errors import ParamError
 from mlkit.persistence import file_md5, load_model
 
 log = logging.getLogger("serving")
@@ -143,6 +148,34 @@ class BodyLimit:
 
 def limit_request_body(app: FastAPI, max_bytes: int) -> None:
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
+
+
+TOKEN_VARIABLE = "MLKIT_API_TOKEN"
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # what a bearer token may hold (RFC 6750)
+
+
+def bearer_guard(token: str | None = None) -> list:
+    """The dependencies of the routes a token protects: a request without `Authorization: Bearer <token>`
+    gets a 401 with `WWW-Authenticate: Bearer` (the token compared in constant time). `token` defaults to
+    $MLKIT_API_TOKEN; with no token set there is no guard, and the service is as open as loopback is.
+    The OpenAPI document declares the scheme on the guarded routes."""
+    token = os.environ.get(TOKEN_VARIABLE, "") if token is None else token
+    if not token:
+        return []
+    if not _TOKEN68.fullmatch(token):
+        raise ParamError(f"{TOKEN_VARIABLE} must be letters, digits and -._~+/ (then '=' padding) only")
+    expected = token.encode()
+    scheme = HTTPBearer(auto_error=False, description=f"the token the service was given in ${TOKEN_VARIABLE}")
+
+    Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(scheme)]
+
+    async def authorized(credentials: Credentials) -> None:
+        given = credentials.credentials.encode() if credentials else b""
+        if not secrets.compare_digest(given, expected):
+            challenge = {"WWW-Authenticate": "Bearer"}
+            raise HTTPException(401, "a valid bearer token is required", headers=challenge)
+
+    return [Depends(authorized)]
 
 
 class ServiceExited(RuntimeError):

@@ -28,6 +28,7 @@ from flights.model.features import model_inputs
 from flights.vocabulary import WEATHER_COLUMNS
 from mlkit.config import ParamError
 from mlkit.serving import (
+    TOKEN_VARIABLE,
     ModelVersionError,
     ServiceExited,
     ServiceProcess,
@@ -67,11 +68,15 @@ def server_command(max_flights: int, port: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(repo: Repo, log: Path) -> Iterator[ServiceProcess]:
-    """uvicorn on a free loopback port serving `repo`'s model, until the block ends."""
+def serving(repo: Repo, log: Path, token: str = "") -> Iterator[ServiceProcess]:
+    """uvicorn on a free loopback port serving `repo`'s model, until the block ends; with `token`, in
+    $MLKIT_API_TOKEN (else that variable unset, whatever the caller's environment holds)."""
     port = free_port()
+    env = {k: v for k, v in repo.env.items() if k != TOKEN_VARIABLE} | (
+        {TOKEN_VARIABLE: token} if token else {}
+    )
     with service_process(
-        server_command(MAX_FLIGHTS, port), repo.path, repo.env, log, port, START_TIMEOUT
+        server_command(MAX_FLIGHTS, port), repo.path, env, log, port, START_TIMEOUT
     ) as running:
         yield running
 
@@ -208,6 +213,57 @@ def test_a_destination_the_model_never_saw_is_scored_and_flagged(client):
     answers = response.json()["predictions"]
     assert [p["unseen_dest"] for p in answers] == [False, True]
     assert answers[0]["probability"] != answers[1]["probability"]
+
+
+# --- the token: with $MLKIT_API_TOKEN set, /predict and /model need it, /health does not ----------------
+
+TOKEN = "s3cret-Token_for.tests~1"
+
+
+@pytest.fixture(scope="module")
+def guarded(pipeline_repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    with serving(pipeline_repo, tmp_path_factory.mktemp("guarded") / "uvicorn.log", token=TOKEN) as running:
+        yield running
+
+
+def test_without_a_token_set_the_service_is_open(client):
+    assert predict(client, FLIGHT).status_code == 200
+    assert client.get("/model").status_code == 200
+    assert "securitySchemes" not in client.get("/openapi.json").json().get("components", {})
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"authorization": "Bearer wrong-token"}, {"authorization": f"Bearer {TOKEN}x"},
+     {"authorization": f"Basic {TOKEN}"}, {"authorization": TOKEN}],
+    ids=["none", "wrong", "longer", "not-bearer", "no-scheme"],
+)  # fmt: skip
+def test_with_a_token_set_a_request_without_it_gets_a_401(guarded, headers):
+    with http_client(guarded) as http:
+        for response in (http.post("/predict", json={"flights": [FLIGHT]}, headers=headers),
+                         http.get("/model", headers=headers)):  # fmt: skip
+            assert response.status_code == 401, response.text
+            assert response.headers["www-authenticate"] == "Bearer"
+            assert response.json() == {"detail": "a valid bearer token is required"}
+
+
+def test_with_a_token_set_the_token_opens_predict_and_model_and_health_stays_open(guarded, pipeline_repo):
+    bearer = {"authorization": f"Bearer {TOKEN}"}
+    with http_client(guarded) as http:
+        response = http.post("/predict", json={"flights": [FLIGHT]}, headers=bearer)
+        assert response.status_code == 200, response.text
+        assert response.json()["model_version"] == locked_model_md5(pipeline_repo.path)
+        assert http.get("/model", headers=bearer).json()["version"] == locked_model_md5(pipeline_repo.path)
+        assert http.get("/health").status_code == 200
+        spec = http.get("/openapi.json").json()
+    scheme = spec["components"]["securitySchemes"]["HTTPBearer"]
+    assert (
+        scheme["type"] == "http" and scheme["scheme"] == "bearer" and TOKEN_VARIABLE in scheme["description"]
+    )
+    for path, method in (("/predict", "post"), ("/model", "get")):
+        assert spec["paths"][path][method]["security"] == [{"HTTPBearer": []}]
+        assert "401" in spec["paths"][path][method]["responses"]
+    assert "security" not in spec["paths"]["/health"]["get"]
 
 
 # --- bad inputs: a 4xx naming the field, never a 500 -----------------------------------------------

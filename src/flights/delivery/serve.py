@@ -27,8 +27,10 @@ from flights.params import project_params
 from mlkit.config import ParamError
 from mlkit.io import read_json
 from mlkit.serving import (
+    TOKEN_VARIABLE,
     ModelVersionError,
     add_request_logging,
+    bearer_guard,
     git_revision,
     limit_request_body,
     verified_md5,
@@ -80,6 +82,9 @@ REFUSALS: dict[int | str, dict] = {
     400: {"model": Refusal, "description": "the body is not JSON"},
     413: {"model": Refusal, "description": "the body is over the byte limit of its number of flights"},
 }
+UNAUTHORIZED: dict[int | str, dict] = {
+    401: {"model": Refusal, "description": f"no bearer token, or not the one in ${TOKEN_VARIABLE}"}
+}
 
 EXAMPLE = {
     "flights": [
@@ -92,7 +97,10 @@ EXAMPLE = {
 
 
 def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
-    """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it."""
+    """Load the model under `root`, refusing a file whose hash dvc.lock does not record, and serve it;
+    /predict and /model require the bearer token of $MLKIT_API_TOKEN when it is set, /health never."""
+    guard = bearer_guard()
+    guarded = UNAUTHORIZED if guard else {}
     model, version = verified_model(root / paths.MODEL, root / paths.LOCK, TRUSTED_TYPES)
     context_version = verified_md5(root / paths.CONTEXT, root / paths.LOCK)
     context = read_context(root / paths.CONTEXT)
@@ -142,13 +150,13 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     async def health() -> dict:
         return {"status": "ok", "model_version": version}
 
-    @app.get("/model")
+    @app.get("/model", dependencies=guard, responses=guarded)
     async def model_info() -> dict:
         return info
 
     # async on purpose: scoring is CPU-bound under the GIL, so FastAPI's thread pool (a plain `def`) would
     # add no throughput, only a hand-off per request that halved single-flight throughput (make bench)
-    @app.post("/predict", response_model=PredictResponse, responses=REFUSALS)
+    @app.post("/predict", response_model=PredictResponse, responses=REFUSALS | guarded, dependencies=guard)
     async def predict(request: Annotated[request_model, Body(openapi_examples={"one": {"value": EXAMPLE}})]):  # type: ignore[valid-type]
         flights = [flight.inputs() for flight in request.flights]  # the ignored fields left out
         try:
