@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from mlkit.metrics import METRICS
@@ -71,7 +72,7 @@ PLAIN = Labels()
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _is_missing(value: object) -> bool:
@@ -112,7 +113,7 @@ def format_value(value: object, kind: Kind = "auto", labels: Labels = PLAIN) -> 
     with readable names, a dash for a missing value."""
     if _is_missing(value):
         return "-"
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, Mapping):
         return ", ".join(f"{labels(key)} {format_value(item, labels=labels)}" for key, item in value.items())

@@ -1,5 +1,6 @@
 """The report's formatting: what a reader sees instead of raw keys, `6000.0`, `True` or a dict."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -24,6 +25,9 @@ from mlkit.report import (
     ("value", "kind", "shown"),
     [
         (True, "auto", "yes"),
+        (np.bool_(False), "auto", "no"),
+        (np.int64(6000), "auto", "6,000"),
+        (np.float64(6000.0), "count", "6,000"),
         (False, "auto", "no"),
         (6000, "auto", "6,000"),
         (6000.0, "count", "6,000"),
@@ -112,3 +116,18 @@ def test_render_opens_with_the_headline_and_is_deterministic():
     assert page.index('class="headline"') < page.index("<nav>") < page.index("<h2")
     assert "A &amp; B" in page and "&lt;b&gt;escaped" in page
     assert "<script" not in page
+
+
+def test_bar_chart_sorts_draws_the_reference_and_is_byte_stable(tmp_path):
+    """The options the report's figures use (sorted bars, the overall rate across, a percent axis) keep
+    the PNG byte-identical from one run to the next."""
+    from mlkit.plots import bar_chart
+
+    table = pd.DataFrame({"group": ["a", "b", "c"], "rate": [0.2, 0.5, 0.1]})
+    options = {"sort": True, "reference": (0.3, "all rows (30%)"), "share": True, "ylabel": "share positive"}
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    bar_chart(table, "group", "rate", "rate by group", first, **options)
+    bar_chart(table, "group", "rate", "rate by group", second, **options)
+    assert first.read_bytes() == second.read_bytes()
+    bar_chart(table, "group", "rate", "rate by group", second, **{**options, "sort": False})
+    assert first.read_bytes() != second.read_bytes()

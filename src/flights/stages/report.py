@@ -14,6 +14,16 @@ SUBTITLE = (
 )
 # the order a reader follows: the curves, then the confusion matrix, then what the model relies on
 EVALUATE_FIGURES = ("roc", "precision_recall", "calibration", "confusion", "importance")
+# the exploratory figures a reader wants first (the rates by schedule and carrier); any other follows by name
+EXPLORE_FIRST = ("rate_by_hour", "rate_by_weekday", "rate_by_month", "rate_by_carrier", "rate_by_origin",
+                 "rate_by_dest", "rate_by_precip", "rate_by_visib", "rate_by_wind_speed")  # fmt: skip
+
+
+def explore_figures() -> list:
+    """The exploratory PNGs in reading order: EXPLORE_FIRST, then the rest by name."""
+    found = sorted(paths.EXPLORE_FIGURES.glob("*.png"))
+    rank = {name: i for i, name in enumerate(EXPLORE_FIRST)}
+    return sorted(found, key=lambda path: (rank.get(path.stem, len(rank)), path.stem))
 
 
 def main(params: dict) -> None:
@@ -23,7 +33,7 @@ def main(params: dict) -> None:
     figures = [paths.EVALUATE_FIGURES / f"{name}.png" for name in EVALUATE_FIGURES]
     sections = model_sections(evaluate, read_json(paths.SLICE_METRICS), card, figures, intervals)
     sections += delivery_sections(score, drift)
-    sections += data_sections(quality, sorted(paths.EXPLORE_FIGURES.glob("*.png")))
+    sections += data_sections(quality, explore_figures())
     top = headline(quality, evaluate, card, intervals, score, drift)
     write_text(render(TITLE, sections, top, SUBTITLE), paths.REPORT)
 
