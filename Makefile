@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep docs ablation wheel
+.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep docs report-shot ablation wheel
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 docs: setup ## build the docs site strictly into site/, its figures regenerated from the committed files first
 	python -m docsgen --write
 	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
+
+report-shot: setup ## docs/images/report-top.png: the committed report's first screen, in headless chromium
+	python -m docsgen.report_shot
 
 wheel: setup ## build mlkit's wheel into dist/ (the same bytes from the same source: a hash pins it)
 	python -m mlkit.tooling.wheel dist

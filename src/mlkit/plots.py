@@ -10,12 +10,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 from mlkit.evaluation import confusion_table, curve_tables
 from mlkit.io import atomic_path, write_csv
 from mlkit.metrics import CURVE_AXES
 
 DPI = 100
+# what a reader calls the curves' axes (CURVE_AXES names their table columns) and the curves
+AXIS_LABELS = {
+    "fpr": "false positive rate",
+    "tpr": "true positive rate (recall)",
+    "predicted": "predicted probability",
+    "observed": "observed positive rate",
+}
+CURVE_TITLES = {
+    "roc": "ROC curve",
+    "precision_recall": "precision-recall curve",
+    "calibration": "calibration",
+}
 plt.rcParams.update({"figure.figsize": (8, 4.5), "axes.grid": True, "grid.alpha": 0.3})
 
 
@@ -27,21 +40,36 @@ def save_png(figure: Figure, path: Path) -> None:
     plt.close(figure)
 
 
-def bar_chart(table: pd.DataFrame, x: str, y: str, title: str, path: Path, ylabel: str = "") -> None:
-    """Bars of `y` by `x`, with the number of rows written on each bar when the table has them."""
+def bar_chart(
+    table: pd.DataFrame, x: str, y: str, title: str, path: Path, ylabel: str = "", xlabel: str = "",
+    sort: bool = False, reference: tuple[float, str] | None = None, share: bool = False,
+) -> None:  # fmt: skip
+    """Bars of `y` by `x`: `sort` orders them by value, largest first (for groups without an order of
+    their own); `reference` draws a labelled line across (the overall rate a group differs from);
+    `share` reads the y axis as percentages."""
     figure, axes = plt.subplots()
+    if sort:
+        table = table.sort_values(y, ascending=False, kind="stable")
     labels = table[x].astype(str)
     axes.bar(labels, table[y], color="#4C72B0")
+    if reference is not None:
+        value, label = reference
+        axes.axhline(value, color="#C44E52", linestyle="--", linewidth=1.5, label=label)
+        axes.legend(loc="best", fontsize="small")
+    if share:
+        axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif table[y].dtype.kind in "iu":  # counts: 100,000 rather than 100000
+        axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axes.set_title(title)
-    axes.set_xlabel(x)
+    axes.set_xlabel(xlabel or x)
     axes.set_ylabel(ylabel or y)
     if len(labels) > 12:
-        axes.tick_params(axis="x", labelrotation=60)
+        plt.setp(axes.get_xticklabels(), rotation=60, ha="right", rotation_mode="anchor")
     save_png(figure, path)
 
 
 def horizontal_bars(values: pd.Series, title: str, path: Path, xlabel: str = "") -> None:
-    figure, axes = plt.subplots(figsize=(8, max(3, 0.3 * len(values) + 1)))
+    figure, axes = plt.subplots(figsize=(6, max(3, 0.25 * len(values) + 1)))  # 6 wide: legible at 520 px
     axes.barh(values.index.astype(str), values.to_numpy(), color="#4C72B0")
     axes.invert_yaxis()
     axes.set_title(title)
@@ -70,8 +98,8 @@ def line_chart(
         axes.set_xlim(0, 1)
         axes.set_ylim(0, 1)
     axes.set_title(title)
-    axes.set_xlabel(x)
-    axes.set_ylabel(y)
+    axes.set_xlabel(AXIS_LABELS.get(x, x))
+    axes.set_ylabel(AXIS_LABELS.get(y, y))
     axes.legend()
     save_png(figure, path)
 
@@ -81,8 +109,10 @@ def heatmap(matrix: np.ndarray, labels: list[str], title: str, path: Path) -> No
     figure, axes = plt.subplots(figsize=(5, 4))
     axes.imshow(matrix, cmap="Blues")
     axes.grid(False)
+    dark = matrix.max() / 2  # white text on the darker half of the colour scale, black on the lighter
     for (row, column), value in np.ndenumerate(matrix):
-        axes.text(column, row, f"{value:,}", ha="center", va="center")
+        color = "white" if value > dark else "black"
+        axes.text(column, row, f"{value:,}", ha="center", va="center", color=color, fontsize="large")
     axes.set_xticks(range(len(labels)), labels)
     axes.set_yticks(range(len(labels)), labels)
     axes.set_xlabel("predicted")
@@ -146,7 +176,7 @@ def write_curve_figures(
             write_csv(curves[name][kind], tables / f"{kind}_{name}.csv")
         line_chart(
             {name: curves[name][kind] for name in curves}, x, y_axis,
-            f"{kind.replace('_', ' ')}: model vs baseline ({held_out})", images / f"{kind}.png",
+            f"{CURVE_TITLES[kind]}: model vs baseline ({held_out})", images / f"{kind}.png",
             diagonal=kind != "precision_recall",
         )  # fmt: skip
     confusion = confusion_table(y, proba["model"], threshold, class_names)
@@ -161,5 +191,6 @@ def write_importance_figure(importance: pd.DataFrame, tables: Path, images: Path
     write_csv(importance, tables / "importance.csv")
     horizontal_bars(
         importance.set_index("feature")["importance"],
-        "permutation importance (drop in ROC AUC)", images / "importance.png",
+        "permutation importance", images / "importance.png",
+        xlabel="drop in ROC AUC when the feature is shuffled",
     )  # fmt: skip

@@ -155,7 +155,7 @@ def test_plots_and_report(fitted, parts, cancer, tmp_path):
     section.add_table(table).add_images([roc_png, bars_png])
     page = report.render("Breast cancer <demo>", [section])
     assert page.count("data:image/png;base64,") == 2
-    assert "<table" in page and "roc_auc" in page and "majority" in page
+    assert "<table" in page and "ROC AUC" in page and "roc_auc" not in page and "majority" in page
     assert "Breast cancer &lt;demo&gt;" in page
     assert "<script" not in page and "http" not in page
     assert report.render("Breast cancer <demo>", [section]) == page

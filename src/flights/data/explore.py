@@ -15,16 +15,30 @@ WEATHER_BINS = {
     "wind_speed": [0, 5, 10, 15, 20, 30, 45],
 }
 DELAY_EDGES = np.arange(-60, 301, 15)
+# the axis a reader sees for each grouping column; groups without an order of their own are sorted by rate
+AXIS_NAMES = {
+    "hour": "scheduled hour of departure", "weekday": "weekday", "month": "month", "carrier": "carrier",
+    "origin": "origin airport", "dest": "destination airport", "precip": "precipitation (inches)",
+    "visib": "visibility (miles)", "wind_speed": "wind speed (mph)",
+}  # fmt: skip
+UNORDERED = ("carrier", "origin", "dest")
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One exploratory table and how to draw it: `x` against `y`."""
+    """One exploratory table and how to draw it (`mlkit.plots.bar_chart`'s arguments): `x` against
+    `y`, with readable axis names, sorted by value when its groups have no order of their own, and a
+    reference line (the overall rate)."""
 
     table: pd.DataFrame
     x: str
     y: str
     title: str
+    xlabel: str = ""
+    ylabel: str = ""
+    sort: bool = False
+    reference: tuple[float, str] | None = None
+    share: bool = False
 
 
 def add_weekday(flights: pd.DataFrame) -> pd.DataFrame:
@@ -52,6 +66,7 @@ def figures(flights: pd.DataFrame, settings: dict, join_coverage: dict) -> dict[
     `join_coverage` validate's."""
     flights = add_weekday(flights)
     rate, top_n, least = "share of flights disrupted", settings["top_n"], settings["min_group_rows"]
+    overall = (float(flights[LABEL].mean()), f"all flights ({flights[LABEL].mean():.1%})")
     groups = {
         "hour": "by scheduled hour", "weekday": "by weekday", "month": "by month", "carrier": "by carrier",
         "origin": "by origin", "dest": f"top {top_n} destinations",
@@ -62,23 +77,34 @@ def figures(flights: pd.DataFrame, settings: dict, join_coverage: dict) -> dict[
             column,
             "rate",
             f"{rate}, {label} ({least}+ flights)",
+            AXIS_NAMES[column],
+            rate,
+            sort=column in UNORDERED,
+            reference=overall,
+            share=True,
         )
         for column, label in groups.items()
     }
     for column, edges in WEATHER_BINS.items():
         found[f"rate_by_{column}"] = Figure(
-            rate_by_bins(flights, column, edges, LABEL), column, "rate", f"{rate}, by {column} at origin"
-        )
+            rate_by_bins(flights, column, edges, LABEL), column, "rate",
+            f"{rate}, by {AXIS_NAMES[column]} at origin", AXIS_NAMES[column], rate, reference=overall,
+            share=True,
+        )  # fmt: skip
     found["arr_delay_distribution"] = Figure(
         histogram(flights["arr_delay"], DELAY_EDGES),
         "bin_start",
         "rows",
         "arrival delay (minutes, clipped to [-60, 300]), completed flights",
+        "arrival delay, start of a 15-minute bin (minutes)",
+        "flights",
     )
     found["missing_values"] = Figure(
-        missing_table(flights), "column", "missing_share", "share missing, by column"
-    )
+        missing_table(flights), "column", "missing_share", "share missing, by column", "column",
+        "share of flights missing the value", share=True,
+    )  # fmt: skip
     found["join_coverage"] = Figure(
-        coverage_table(join_coverage), "join", "coverage", "share of flights that find their row"
-    )
+        coverage_table(join_coverage), "join", "coverage", "share of flights that find their row",
+        "reference table joined", "share of flights matched", share=True,
+    )  # fmt: skip
     return found

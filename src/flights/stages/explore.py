@@ -18,12 +18,8 @@ def main(params: dict) -> None:
     with atomic_dir(paths.EXPLORE_PLOTS) as tables, atomic_dir(paths.EXPLORE_FIGURES) as images:
         for name, figure in found.items():
             write_csv(figure.table, tables / f"{name}.csv")
-        in_parallel(
-            [
-                partial(bar_chart, figure.table, figure.x, figure.y, figure.title, images / f"{name}.png")
-                for name, figure in found.items()
-            ]
-        )
+        drawings = [partial(bar_chart, path=images / f"{name}.png", **vars(f)) for name, f in found.items()]
+        in_parallel(drawings)
 
 
 if __name__ == "__main__":
