@@ -1,6 +1,9 @@
 """`make push` / `make pull`: DVC's outputs and run-cache to and from the team's remote, with a one-line
 cause and remedy that names the remote when it refuses.
 
+`make push` also sends the outputs that the run-cache's records name (`push_run_outputs`), which DVC 3's
+`push --run-cache` leaves behind, so that a teammate's `dvc repro --pull` restores those runs.
+
 The remote is DVC's own configuration (`dvc remote list`: the default one, or the one named), the
 credentials and endpoint come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` or
 `AWS_PROFILE`, `AWS_ENDPOINT_URL_S3`), so nothing secret is in git. DVC's own errors do not say which
@@ -172,7 +175,32 @@ def transfer(
             print(line, end="", flush=True)
     if process.wait():
         raise RemoteError(explain(action, remote, "".join(seen)))
+    if action == "push" and run_cache:
+        try:
+            sent = push_run_outputs(remote, cwd)
+        except Exception as error:  # DVC's and the S3 client's errors, read as DVC's own output is
+            raise RemoteError(explain(action, remote, f"ERROR: {error}")) from error
+        if echo and sent:
+            print(f"{sent} outputs of the run-cache's records pushed")
     return remote
+
+
+def push_run_outputs(remote: Remote, cwd: Path | None = None) -> int:
+    """Push every object that a record of the local run-cache names and the remote lacks; returns how many.
+
+    DVC 3's `push --run-cache` sends the records but only the checked-out commit's outputs, and never the
+    outputs a stage keeps in git (`cache: false` metrics and plots, which DVC copies into the cache for
+    the run-cache alone): a teammate's `dvc repro --pull` then finds the record and cannot restore the
+    stage. Objects the local cache no longer has are skipped (nothing can send them).
+    """
+    from dvc.repo import Repo
+
+    with Repo(str(cwd or Path.cwd())) as repo:
+        runs = Path(repo.stage_cache.cache_dir)
+        records = [(path.parent.name, path.name) for path in sorted(runs.glob("*/*/*")) if path.is_file()]
+        used = repo.stage_cache.get_used_objs(records)
+        present = {obj for objs in used.values() for obj in objs if repo.cache.local.exists(obj.value)}
+        return len(repo.cloud.push(present, remote=remote.name).transferred) if present else 0
 
 
 def main(argv: list[str] | None = None) -> int:
