@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep docs report-shot ablation wheel
+.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep docs report-shot ablation wheel push pull
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,15 @@ serve: setup ## serve the current model over HTTP on 127.0.0.1:PORT (default 800
 predict: setup ## score a file: make predict INPUT=flights.csv OUTPUT=scored.csv [MAX_REJECTED_SHARE=0.1]
 	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || { echo "usage: make predict INPUT=flights.csv OUTPUT=scored.csv"; exit 2; }
 	python -m flights.delivery.predict "$(INPUT)" "$(OUTPUT)" $(if $(MAX_REJECTED_SHARE),--max-rejected-share "$(MAX_REJECTED_SHARE)")
+
+# The team's DVC remote: DVC's default one (`dvc remote add -d team s3://BUCKET/PATH`), or REMOTE=<name>;
+# credentials and endpoint from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3)
+REMOTE ?=
+push: setup ## DVC outputs and the run-cache to the team's remote (DVC's default, or REMOTE=name)
+	python -m mlkit.tooling.remote push $(if $(REMOTE),--remote "$(REMOTE)")
+
+pull: setup ## DVC outputs and the run-cache from the team's remote (DVC's default, or REMOTE=name)
+	python -m mlkit.tooling.remote pull $(if $(REMOTE),--remote "$(REMOTE)")
 
 BASE ?= main
 pr-report: setup ## compare the workspace with BASE (default main) and the baseline; fail when a gate fails

@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-from benchmarks import cache, experiments, pipeline, serving
+from benchmarks import cache, experiments, pipeline, remote, serving
 from benchmarks.workspace import threads
 
 RESULTS = Path("benchmarks/results.json")
@@ -13,6 +13,7 @@ SUITES = {
     "pipeline": pipeline.bench,
     "cache": cache.bench,
     "experiments": experiments.bench,
+    "remote": remote.bench,
     "serving": serving.bench,
 }
 

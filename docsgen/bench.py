@@ -28,6 +28,14 @@ BENCH_LABELS = {
     "sweep_4_experiments_j2_s": "the same 4 experiments, 2 workers",
     "j2_over_j1": "2 workers over 1 (the same 4 models)",
     "machine_two_processes_over_one": "two CPU-bound processes at once over one alone (the machine itself)",
+    "push_all_outputs_s": "`make push`: every output and the run-cache to an empty bucket (moto, loopback)",
+    "pull_all_outputs_s": "`make pull`: all of them into a fresh clone",
+    "remote_objects": "objects in the bucket after one push",
+    "remote_mb": "their size, MB",
+    "changed_params_computed_s": "a changed parameter computed (`dvc repro`, 5 stages run)",
+    "changed_params_restored_s": "the same change in a teammate's clone: `dvc repro --pull` restores it",
+    "changed_params_pull_s": "the teammate's `make pull` before it (the runs' records)",
+    "restored_over_computed": "restored over computed",
     "batch_score_vs_bare_ratio": "batch scoring (rules, quarantine, model) over bare `predict_proba`",
     "batch_score_flights_rows_per_s": "batch scoring, rows per second",
     "batch_predict_proba_rows_per_s": "bare `predict_proba`, rows per second",
@@ -98,6 +106,7 @@ def benchmarks(src: Sources) -> str:
         "pipeline": "Pipeline",
         "cache": "Cache check",
         "experiments": "Experiments",
+        "remote": "Team remote",
         "serving": "Serving",
     }
     for name in [*(n for n in titles if n in found), *(n for n in found if n not in titles)]:
@@ -139,3 +148,32 @@ def room_edits(src: Sources) -> str:
         for room, edit in found.items()
     ]
     return table(["room", "module edited", "stages re-run", "`dvc repro` time"], rows, ["l", "l", "r", "r"])
+
+
+def run_cache(src: Sources) -> str:
+    """What the shared run-cache saves a teammate, and what `make push` / `make pull` cost, on all flights."""
+    found = src.json("benchmarks/results.json").get("remote")
+    if not found:
+        return "Not in the committed `benchmarks/results.json` yet: the next `make bench` measures it."
+    rows = [
+        [
+            "one clone computes a changed parameter (`dvc repro`, 5 stages)",
+            seconds(found["changed_params_computed_s"]),
+        ],
+        [
+            "a teammate's `make pull` (the runs' records among the rest)",
+            seconds(found["changed_params_pull_s"]),
+        ],
+        [
+            "the teammate makes the same change: `dvc repro --pull` restores every stage",
+            seconds(found["changed_params_restored_s"]),
+        ],
+        ["restored over computed", f"{found['restored_over_computed']:.2f}"],
+        [
+            f"`make push` of every output ({found['remote_objects']:,} objects, {found['remote_mb']:.0f} MB)",
+            seconds(found["push_all_outputs_s"]),
+        ],
+        ["`make pull` of all of them into a fresh clone", seconds(found["pull_all_outputs_s"])],
+    ]
+    caption = f"Medians of {found['repeats']} repeats, one `make bench` run, moto's S3 server on loopback."
+    return table(["all flights", "time"], rows, ["l", "r"]) + f"\n\n{caption}"

@@ -30,6 +30,7 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "benchmarks": bench.benchmarks,
     "stage-times": bench.stage_times,
     "room-edits": bench.room_edits,
+    "run-cache": bench.run_cache,
     "targets-met": bench.targets_met,
     "sweep": sweep.sweep,
     "sweep-size": sweep.sweep_size,

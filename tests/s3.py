@@ -6,12 +6,16 @@ are moto's (it accepts any key unless IAM auth is switched on).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +61,37 @@ class S3Server:
     def keys(self, bucket: str) -> list[str]:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    @contextlib.contextmanager
+    def auth_required(self) -> Iterator[None]:
+        """IAM authentication switched on in the running server (moto's `INITIAL_NO_AUTH_ACTION_COUNT` set
+        to 0 through its `/moto-api/reset-auth`): no key is known to its IAM, so every request is refused
+        as S3 refuses a wrong key. Restored on exit, so one server serves the whole session."""
+        previous = self._reset_auth("0")
+        try:
+            yield
+        finally:
+            self._reset_auth(previous)
+
+    def _reset_auth(self, count: str) -> str:
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/reset-auth",
+            data=count.encode(),
+            headers={"Content-Type": "text/plain"},  # a form content type would hide the body from moto
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The server process stopped (SIGSTOP): connections hang as with a server gone mid-transfer;
+        continued on exit."""
+        self.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         self.process.terminate()
