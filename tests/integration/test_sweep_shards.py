@@ -142,6 +142,10 @@ def test_a_sweep_sharded_over_two_clones_collects_as_one_machine_ranks(pipeline_
     assert "must share one baseline commit" in elsewhere.stderr and baseline[:7] in elsewhere.stderr
     assert not (collector.path / "reports/sweep/sweep.md").exists()
 
+    # the outputs came through the S3 remote: the collector's own cache restores the best experiment whole
+    collector.dvc("exp", "apply", one_table["experiment"].iloc[0])
+    assert "up to date" in collector.dvc("status").stdout, collector.dvc("status").stdout
+
     # a shallow clone cannot run `dvc exp`: said before anything runs
     shallow = git_clone(origin, tmp_path / "shallow", s3_server.env, "--depth", "1")
     refused = sweep(shallow, spec, "--shard", "1/2")
