@@ -194,10 +194,10 @@ def collect(spec: dict, runs: list[dict], git_remote: str) -> int:
     names = [experiment_name(settings) for settings in runs]
     elsewhere = {n: sorted(remote[n]) for n in names if n in remote and baseline not in remote[n]}
     if elsewhere:
-        found = "; ".join(f"{n} on {', '.join(c[:7] for c in commits)}" for n, commits in elsewhere.items())
+        where = "; ".join(f"{n} on {', '.join(c[:7] for c in commits)}" for n, commits in elsewhere.items())
         raise RuntimeError(
             f"the shards and the collector must share one baseline commit: HEAD is {baseline[:7]}, but "
-            f"{git_remote!r} holds {found} only. Check out the shards' commit, or run those shares on HEAD"
+            f"{git_remote!r} holds {where} only. Check out the shards' commit, or run those shares on HEAD"
         )
     here = [n for n in names if n in remote]
     pull_experiments(here, git_remote)
