@@ -9,10 +9,10 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep docs report-shot ablation wheel push pull
+.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep sweep-collect docs report-shot ablation wheel push pull
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -86,8 +86,11 @@ BASE ?= main
 pr-report: setup ## compare the workspace with BASE (default main) and the baseline; fail when a gate fails
 	python -m flights.tooling.pr_report --base "$(BASE)"
 
-sweep: setup ## queue the experiment grid of sweep.yaml, run it with 2 workers, write reports/sweep/
-	python -m flights.tooling.sweep
+sweep: setup ## run the grid of sweep.yaml, write reports/sweep/; SHARD=i/N: share i only, pushed to origin
+	python -m flights.tooling.sweep $(if $(SHARD),--shard $(SHARD))
+
+sweep-collect: setup ## pull every share of the sweep from origin and the DVC remote, write reports/sweep/
+	python -m flights.tooling.sweep --collect
 
 # Each features group switched off, on the committed weather model and on the booking-time model
 # (features.weather: false); each run is an experiment of the commit (`dvc exp run --temp`), one at a time.

@@ -1,6 +1,7 @@
-"""The GitHub Actions workflows of the pull-request check: valid against GitHub's workflow schema
-(the one vendored in check-jsonschema, so no network), and safe: no pull_request_target, minimal
-permissions, no secrets, the comment posted from a separate `workflow_run` workflow.
+"""The GitHub Actions workflows: valid against GitHub's workflow schema (the one vendored in
+check-jsonschema, so no network), and safe: no pull_request_target, minimal permissions, no secrets where
+a pull request's code runs, the comment posted from a separate `workflow_run` workflow; the sharded
+sweep's matrix of shares and its collector, started by hand.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 CHECK = WORKFLOWS / "pr-check.yml"
 COMMENT = WORKFLOWS / "pr-comment.yml"
+SWEEP = WORKFLOWS / "sweep.yml"
 MARKER = "<!-- pr-report -->"
 
 
@@ -50,7 +52,7 @@ def check_jsonschema() -> str:
     return found
 
 
-@pytest.mark.parametrize("path", [CHECK, COMMENT], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.y*ml")), ids=lambda p: p.name)
 def test_valid_against_githubs_workflow_schema(path: Path) -> None:
     env = dict(os.environ)
     # the vendored schema needs no network: any attempt would fail on this dead proxy
@@ -88,7 +90,8 @@ def test_no_workflow_uses_pull_request_target_or_secrets(path: Path) -> None:
     assert "pull_request_target" not in triggers
     code = [line.split("#")[0] for line in path.read_text().splitlines()]  # comments may say why
     assert not [line for line in code if "pull_request_target" in line]
-    assert not [line for line in code if "secrets." in line]
+    if set(triggers) != {"workflow_dispatch"}:  # a pull request's code would see them
+        assert not [line for line in code if "secrets." in line]
     for action in uses(workflow):
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", action), f"unpinned or unknown action {action}"
 
@@ -176,3 +179,28 @@ def test_comment_downloads_the_artifact_and_keeps_one_sticky_comment() -> None:
     for call in ("listComments", "updateComment", "createComment", "pulls.get"):
         assert call in script, call
     assert "process.env.RUN_URL" in script and "artifact" in script
+
+
+def test_sweep_runs_its_shares_as_a_matrix_then_the_collector() -> None:
+    workflow = load(SWEEP)
+    assert set(workflow["on"]) == {"workflow_dispatch"}  # started by hand: it holds keys and may push
+    assert workflow["permissions"] == {"contents": "read"}
+    shard, collect = workflow["jobs"]["shard"], workflow["jobs"]["collect"]
+    assert shard["permissions"] == {"contents": "write"}  # the experiments' refs, nothing else
+    assert "permissions" not in collect
+    assert shard["strategy"]["fail-fast"] is False
+    shares = shard["strategy"]["matrix"]["shard"]
+    assert shares == list(range(1, len(shares) + 1)) and len(shares) >= 2
+    runs = [step.get("run", "") for step in shard["steps"]]
+    assert "make sweep SHARD=${{ matrix.shard }}/${{ strategy.job-total }}" in runs
+    assert collect["needs"] == "shard" and collect["if"] == "${{ !cancelled() }}"
+    assert "make sweep-collect" in [step.get("run", "") for step in collect["steps"]]
+    for job in (shard, collect):
+        checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+        assert checkout["with"]["fetch-depth"] == 0  # `dvc exp` fails in a shallow clone
+        token = next(s for s in job["steps"] if "TOKEN" in s.get("env", {}))
+        assert token["env"]["TOKEN"] == "${{ github.token }}"  # through env, never inside the script
+        assert "${{" not in token["run"] and "x-access-token:${TOKEN}@" in token["run"]
+    keys = workflow["env"]
+    assert keys["AWS_ACCESS_KEY_ID"] == "${{ secrets.AWS_ACCESS_KEY_ID }}"
+    assert keys["AWS_SECRET_ACCESS_KEY"] == "${{ secrets.AWS_SECRET_ACCESS_KEY }}"

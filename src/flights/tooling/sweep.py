@@ -9,6 +9,7 @@ settings in the opposite order of the held-out months would choose the wrong one
 import argparse
 import copy
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,23 @@ from mlkit.config import ParamError, Section, parent_of, parse_params, positive,
 from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
 from mlkit.plots import metric_by_parameter
-from mlkit.tooling.experiments import check_grid, expand, experiments, failure_reason, queue, run_queue
+from mlkit.tooling.experiments import (
+    check_grid,
+    expand,
+    experiment_name,
+    experiments,
+    failure_reason,
+    head,
+    parse_shard,
+    pull_experiments,
+    push_experiments,
+    queue,
+    remote_experiments,
+    require_full_history,
+    require_remotes,
+    run_queue,
+    shard,
+)
 
 
 class Spec(Section):
@@ -115,29 +132,11 @@ def read_spec(path: Path) -> dict:
     return spec
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", type=Path, default=paths.SWEEP_SPEC, help="the grid (default: sweep.yaml)")
-    try:
-        spec = read_spec(parser.parse_args(argv).spec)
-    except ParamError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    metric = spec["rank_by"]
-    runs = expand(spec["grid"])
-    tasks = queue(runs)
-    print(f"queued {len(tasks)} experiments; running with {spec['workers']} workers ...", flush=True)
-    outcome = run_queue(tasks, spec["workers"], spec["timeout_minutes"] * 60)
-    settings = dict(zip(tasks, runs, strict=True))
-    table = comparison(list(experiments(outcome.finished)), settings, metric)
+def write_report(table: pd.DataFrame, runs: list[dict], summary: str, metric: str) -> str:
+    """reports/sweep/: sweep.md (the summary, the ranking and the agreement line), sweep.csv and
+    sweep.png; returns the agreement line. The same for a sweep run here and one collected from shards."""
     output = paths.SWEEP_REPORTS
     output.mkdir(parents=True, exist_ok=True)
-    summary = (
-        f"{len(outcome.finished)} finished, {len(outcome.failed)} failed {outcome.failed}, "
-        f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
-        f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
-    )
-    summary += "".join(f"\n\n- {name} failed: {failure_reason(tasks[name])}" for name in outcome.failed)
     parameters = swept_parameters(runs)
     shown = table.drop(columns=parameters, errors="ignore")  # they are in "settings"
     ranked = shown.to_markdown(index=False) if not table.empty else "no results"
@@ -159,10 +158,89 @@ def main(argv: list[str] | None = None) -> int:
             table, parameters, f"valid {metric}", float(table[f"valid baseline {metric}"].iloc[0]),
             "baseline (carrier x hour)", f"validation {metric} by parameter", output / "sweep.png",
         )  # fmt: skip
+    return agree
+
+
+def run(spec: dict, runs: list[dict], shared: tuple[tuple[int, int], str] | None) -> int:
+    """Queue and run `runs`; a whole sweep writes the report, a share (`shared`: its (i, N) and the git
+    remote) pushes its finished experiments instead, for `collect` to rank with the others."""
+    metric = spec["rank_by"]
+    tasks = queue(runs)
+    share = f" (share {shared[0][0]}/{shared[0][1]})" if shared else ""
+    print(f"queued {len(tasks)} experiments{share}; running with {spec['workers']} workers ...", flush=True)
+    outcome = run_queue(tasks, spec["workers"], spec["timeout_minutes"] * 60)
+    settings = dict(zip(tasks, runs, strict=True))
+    table = comparison(list(experiments(outcome.finished)), settings, metric)
+    summary = (
+        f"{len(outcome.finished)} finished, {len(outcome.failed)} failed {outcome.failed}, "
+        f"{len(outcome.left_queued)} left unfinished at the timeout {outcome.left_queued}, "
+        f"in {outcome.seconds:.0f} s with {spec['workers']} workers"
+    )
+    summary += "".join(f"\n\n- {name} failed: {failure_reason(tasks[name])}" for name in outcome.failed)
+    if shared:
+        push_experiments(outcome.finished, shared[1])
+        summary += f"\n\npushed {outcome.finished} to {shared[1]!r}: `make sweep-collect` ranks every share"
+    agree = "" if shared else write_report(table, runs, summary, metric)
+    print(f"{summary}\n{table.to_string(index=False)}\n{agree}".rstrip())
+    return 0 if not outcome.failed and not outcome.left_queued else 1
+
+
+def collect(spec: dict, runs: list[dict], git_remote: str) -> int:
+    """`make sweep-collect`: pull the sweep's experiments of HEAD from the git remote, as the shards
+    pushed them, and write the report a whole sweep writes. Every share must have run on HEAD: an
+    experiment of the grid found only on another commit is an error, and nothing is written."""
+    require_full_history()
+    baseline, remote = head(), remote_experiments(git_remote)
+    names = [experiment_name(settings) for settings in runs]
+    elsewhere = {n: sorted(remote[n]) for n in names if n in remote and baseline not in remote[n]}
+    if elsewhere:
+        where = "; ".join(f"{n} on {', '.join(c[:7] for c in commits)}" for n, commits in elsewhere.items())
+        raise RuntimeError(
+            f"the shards and the collector must share one baseline commit: HEAD is {baseline[:7]}, but "
+            f"{git_remote!r} holds {where} only. Check out the shards' commit, or run those shares on HEAD"
+        )
+    here = [n for n in names if n in remote]
+    pull_experiments(here, git_remote)
+    found = list(experiments(here))
+    twice = sorted(name for name, count in Counter(n for n, _, _ in found).items() if count > 1)
+    if twice:
+        raise RuntimeError(f"`dvc exp show` lists {twice} more than once on {baseline[:7]}")
+    table = comparison(found, dict(zip(names, runs, strict=True)), spec["rank_by"])
+    missing = [n for n in names if n not in set(table["experiment"] if not table.empty else [])]
+    summary = (
+        f"{len(table)} of {len(names)} grid points collected from {git_remote!r} on {baseline[:7]}, "
+        f"{len(missing)} missing {missing}"
+    )
+    agree = write_report(table, runs, summary, spec["rank_by"])
     print(summary)
     print(table.to_string(index=False))
     print(agree)
-    return 0 if not outcome.failed and not outcome.left_queued else 1
+    return 0 if not missing else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=paths.SWEEP_SPEC, help="the grid (default: sweep.yaml)")
+    parser.add_argument("--shard", help="i/N: run share i of N of the grid, push its experiments")
+    parser.add_argument("--collect", action="store_true", help="pull every share and rank them together")
+    parser.add_argument("--git-remote", default="origin", help="where shares push experiments (origin)")
+    args = parser.parse_args(argv)
+    if args.shard and args.collect:
+        parser.error("--shard and --collect: one or the other")
+    try:
+        spec = read_spec(args.spec)
+        runs = expand(spec["grid"])
+        if args.collect:
+            return collect(spec, runs, args.git_remote)
+        if args.shard:
+            index, count = parse_shard(args.shard)
+            require_full_history()
+            require_remotes(args.git_remote)
+            return run(spec, shard(runs, index, count), ((index, count), args.git_remote))
+        return run(spec, runs, None)
+    except (ParamError, ValueError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
