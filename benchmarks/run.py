@@ -5,11 +5,16 @@ import json
 import os
 from pathlib import Path
 
-from benchmarks import experiments, pipeline, serving
+from benchmarks import experiments, generator, pipeline, serving
 from benchmarks.workspace import threads
 
 RESULTS = Path("benchmarks/results.json")
-SUITES = {"pipeline": pipeline.bench, "experiments": experiments.bench, "serving": serving.bench}
+SUITES = {
+    "pipeline": pipeline.bench,
+    "experiments": experiments.bench,
+    "serving": serving.bench,
+    "generator": generator.bench,
+}
 
 
 def table(results: dict) -> str:

@@ -13,6 +13,7 @@ failure, nothing is left at DEST (nor a remote folder this command created).
 import argparse
 import hashlib
 import importlib.metadata
+import json
 import keyword
 import os
 import re
@@ -74,6 +75,7 @@ class Request:
     time: str | None
     name: str
     remote: str
+    timings: Path | None = None
 
 
 # ------------------------------------------------------------------------------------ the checks
@@ -150,6 +152,7 @@ def check(argv: Sequence[str] | None = None) -> tuple[Request, pd.DataFrame]:
         parser.add_argument(f"--{flag}", required=True)
     for flag in ("time", "name", "remote"):
         parser.add_argument(f"--{flag}", default="")
+    parser.add_argument("--timings", type=Path, help="write the seconds of each step there, as JSON")
     args = parser.parse_args(argv)
     for flag in ("data", "target", "positive", "dest"):
         if not getattr(args, flag):
@@ -185,7 +188,10 @@ def check(argv: Sequence[str] | None = None) -> tuple[Request, pd.DataFrame]:
             )
     if not os.path.isabs(remote) and "://" not in remote:
         remote = str(Path(remote).absolute())
-    return Request(Path(args.data), args.target, args.positive, dest, args.time or None, name, remote), frame
+    request = Request(
+        Path(args.data), args.target, args.positive, dest, args.time or None, name, remote, args.timings
+    )
+    return request, frame
 
 
 # ------------------------------------------------------------------------------------ the answers
@@ -406,6 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         request, frame = check(argv)
         timings = generate(request, frame)
+        if request.timings:
+            request.timings.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
     except GeneratorError as error:
         print(f"make new: {error}", file=sys.stderr)
         return 2
