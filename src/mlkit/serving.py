@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 from fastapi import FastAPI, HTTPException
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -143,6 +145,24 @@ class BodyLimit:
 
 def limit_request_body(app: FastAPI, max_bytes: int) -> None:
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
+
+
+def add_basic_routes(app: FastAPI, version: str, info: dict) -> None:
+    """What every model service answers besides /predict: GET /health, GET /model (`info`), and a 422
+    without the echoed input (a NaN or Infinity there cannot be encoded as JSON)."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "model_version": version}
+
+    @app.get("/model")
+    async def model_info() -> dict:
+        return info
 
 
 class ServiceExited(RuntimeError):

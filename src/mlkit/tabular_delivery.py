@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Body, FastAPI
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from mlkit import records
@@ -22,6 +19,7 @@ from mlkit.runtime import pin_threads
 from mlkit.scoring import TooManyRejected, check_paths, fraction, read_table, with_own_columns, write_table
 from mlkit.serving import (
     ModelVersionError,
+    add_basic_routes,
     add_request_logging,
     git_revision,
     limit_request_body,
@@ -85,18 +83,7 @@ def create_app(project: Project, root: Path = Path()) -> FastAPI:
     limit_request_body(app, max_rows * MAX_BYTES_PER_ROW)
     add_request_logging(app)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
-        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
-        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
-
-    @app.get("/health")
-    async def health() -> dict:
-        return {"status": "ok", "model_version": version}
-
-    @app.get("/model")
-    async def model_info() -> dict:
-        return info
+    add_basic_routes(app, version, info)
 
     @app.post("/predict", response_model=PredictResponse)
     async def predict(body: Annotated[request, Body()]):  # type: ignore[valid-type]

@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Body, FastAPI, HTTPException
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from flights import paths
@@ -28,6 +25,7 @@ from mlkit.config import ParamError
 from mlkit.io import read_json
 from mlkit.serving import (
     ModelVersionError,
+    add_basic_routes,
     add_request_logging,
     git_revision,
     limit_request_body,
@@ -131,20 +129,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     app = FastAPI(title="Flight disruption risk", version=version, description=description)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
     add_request_logging(app)  # added last, so outermost: refused bodies are logged too
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
-        """FastAPI's 422 without the echoed input: a NaN or Infinity there cannot be encoded as JSON."""
-        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
-        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
-
-    @app.get("/health")
-    async def health() -> dict:
-        return {"status": "ok", "model_version": version}
-
-    @app.get("/model")
-    async def model_info() -> dict:
-        return info
+    add_basic_routes(app, version, info)
 
     # async on purpose: scoring is CPU-bound under the GIL, so FastAPI's thread pool (a plain `def`) would
     # add no throughput, only a hand-off per request that halved single-flight throughput (make bench)
