@@ -182,7 +182,9 @@ def choose_group_by(
     usable = [c for c in candidates if 1 < frame[c].nunique(dropna=False) <= MAX_BASELINE_LEVELS]
     if not usable:
         return []
-    single = {(c,): _oof_log_loss(frame, y, (c,), smoothing, seed) for c in sorted(usable)}
+    single: dict[tuple[str, ...], float] = {
+        (c,): _oof_log_loss(frame, y, (c,), smoothing, seed) for c in sorted(usable)
+    }
     best = sorted(single, key=lambda key: (single[key], key))
     scores = dict(single)
     for pair in combinations(sorted(c for (c,) in best[:BASELINE_CANDIDATES]), 2):

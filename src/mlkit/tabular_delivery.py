@@ -87,7 +87,8 @@ def create_app(project: Project, root: Path = Path()) -> FastAPI:
 
     @app.post("/predict", response_model=PredictResponse)
     async def predict(body: Annotated[request, Body()]):  # type: ignore[valid-type]
-        frame = pd.DataFrame([r.inputs() for r in body.rows], columns=[rule.name for rule in rules])
+        records = [r.inputs() for r in body.rows]  # type: ignore[attr-defined]
+        frame = pd.DataFrame(records, columns=[rule.name for rule in rules])
         proba = model.predict_proba(frame)[:, 1]
         return PredictResponse(
             model_version=version,

@@ -366,6 +366,7 @@ def render(request: Request, frame: pd.DataFrame, work: Path, timings: dict) -> 
     shutil.copyfile(request.data, work / "data" / request.data.name)
     timings["render_s"] = time.perf_counter() - started
     env = environment(work)
+    run(["ruff", "format", "--quiet", "src", "tests"], work, env, "ruff format")  # `make lint` passes
     if not (work / ".git").exists():
         run(["git", "init", "--quiet", "--initial-branch", "main"], work, env, "git init")
     run(["dvc", "init", "--quiet"], work, env, "dvc init")
