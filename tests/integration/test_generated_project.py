@@ -102,6 +102,10 @@ def test_the_project_is_one_commit_that_stands_alone(penguins):
     assert any(penguins.remote.rglob("*")), "the data and outputs were pushed to the default remote"
 
 
+def test_make_lint_passes_on_the_generated_code_and_workflows(penguins):
+    penguins.make("lint")
+
+
 def test_make_repro_finds_everything_up_to_date(penguins):
     penguins.make("repro")
     assert penguins.run("git", "status", "--porcelain").stdout == ""

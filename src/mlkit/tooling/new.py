@@ -51,6 +51,7 @@ PROJECT_TOOLS = (
     "pytest",
     "httpx",
     "ruff",
+    "check-jsonschema",
     "mkdocs",
     "setuptools",
 )
