@@ -218,7 +218,7 @@ def test_a_failing_first_repro_leaves_no_dest(tmp_path):
         {
             "year": [2001] * 8 + [2002] * 8 + [2003] * 8,
             "kind": ["a", "b"] * 12,
-            "size": range(24),
+            "size": [i % 5 for i in range(24)],
             "outcome": ["no"] * 8 + ["yes", "no"] * 8,
         }
     )

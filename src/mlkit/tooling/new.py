@@ -225,6 +225,10 @@ def answers(request: Request, frame: pd.DataFrame, classes: list[str], wheel: st
         if n not in special and c.kind is not str and not (c.kind is int and frame[n].nunique() == len(frame))
     ]
     ignored = [n for n in columns if n not in special and n not in categorical and n not in numeric]
+    if not categorical and not numeric:
+        raise GeneratorError(
+            f"DATA has no column to learn from besides TARGET and TIME (left out as ids or free text: {ignored})"
+        )
     labelled = frame[frame[request.target].notna()]
     split: dict = {"time_kind": ""}
     fit_rows = labelled
