@@ -227,7 +227,8 @@ def answers(request: Request, frame: pd.DataFrame, classes: list[str], wheel: st
     ignored = [n for n in columns if n not in special and n not in categorical and n not in numeric]
     if not categorical and not numeric:
         raise GeneratorError(
-            f"DATA has no column to learn from besides TARGET and TIME (left out as ids or free text: {ignored})"
+            "DATA has no column to learn from besides TARGET and TIME "
+            f"(left out as ids or free text: {ignored})"
         )
     labelled = frame[frame[request.target].notna()]
     split: dict = {"time_kind": ""}
