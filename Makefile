@@ -83,6 +83,6 @@ ablation: setup ## measure each feature group against the baseline as experiment
 	dvc exp run --temp -f -n ablation-schedule-only $(BOOKING) $(foreach g,$(filter-out weather,$(GROUPS)),-S features.$(g)=false)
 	dvc exp show --csv --drop '.*' --keep '$(ABLATION_COLUMNS)' > reports/ablation.csv
 
-new: setup ## a project from a table: make new DATA=t.csv TARGET=col POSITIVE=value DEST=dir [TIME=col] [NAME=pkg] [REMOTE=dir|s3://...]
+new: setup ## a project from a table: make new DATA=t.csv TARGET=col POSITIVE=value DEST=dir (options: TIME=col NAME=pkg REMOTE=folder or s3 URL)
 	python -m mlkit.tooling.new --data "$(DATA)" --target "$(TARGET)" --positive "$(POSITIVE)" --dest "$(DEST)" \
 		--time "$(TIME)" --name "$(NAME)" --remote "$(REMOTE)"
