@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +163,30 @@ def add_basic_routes(app: FastAPI, version: str, info: dict) -> None:
     @app.get("/model")
     async def model_info() -> dict:
         return info
+
+
+def run_service(make_app: Callable[[], FastAPI]) -> None:
+    """`make serve`: the app of `make_app()` under uvicorn on HOST:PORT (default 127.0.0.1:8000), threads
+    pinned as in every stage. A service that must not start (a model file dvc.lock does not record, a bad
+    parameter or port, no model yet) says why and exits 1."""
+    import sys
+
+    import uvicorn
+
+    from mlkit.errors import ParamError
+    from mlkit.runtime import pin_threads
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    pin_threads()
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+    try:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
+        app = make_app()
+    except (ModelVersionError, ParamError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    uvicorn.run(app, host=host, port=int(port), access_log=False)
 
 
 class ServiceExited(RuntimeError):

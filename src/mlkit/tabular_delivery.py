@@ -2,8 +2,6 @@
 a user's file, the PR report and verify, each built from the project's `Project` and params."""
 
 import argparse
-import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +21,7 @@ from mlkit.serving import (
     add_request_logging,
     git_revision,
     limit_request_body,
+    run_service,
     verified_model,
 )
 from mlkit.tabular import TRUSTED_TYPES, known_categories
@@ -101,19 +100,7 @@ def create_app(project: Project, root: Path = Path()) -> FastAPI:
 
 def serve(project: Project) -> None:
     """`make serve`: uvicorn on 127.0.0.1:PORT (default 8000)."""
-    import uvicorn
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    pin_threads()
-    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
-    try:
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
-        app = create_app(project)
-    except (ModelVersionError, ParamError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
-    uvicorn.run(app, host=host, port=int(port), access_log=False)
+    run_service(lambda: create_app(project))
 
 
 def predict(project: Project, argv: list[str] | None = None) -> int:

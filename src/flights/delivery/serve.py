@@ -6,9 +6,6 @@ versioned context table of the same commit, which `GET /model` describes (`conte
 the dates it covers). A flight on a date the table lacks gets missing values for those features; its
 probability then rests on the other fields, and is less reliable."""
 
-import logging
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -21,14 +18,13 @@ from flights.delivery.inputs import FLIGHT_DESCRIPTION, flight_model
 from flights.model.context import attach, read_context
 from flights.model.train import TRUSTED_TYPES, expected_weather, known_categories
 from flights.params import project_params
-from mlkit.config import ParamError
 from mlkit.io import read_json
 from mlkit.serving import (
-    ModelVersionError,
     add_basic_routes,
     add_request_logging,
     git_revision,
     limit_request_body,
+    run_service,
     verified_md5,
     verified_model,
 )
@@ -159,21 +155,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
 
 def main() -> None:
     """`make serve`: uvicorn on loopback unless HOST says otherwise."""
-    import uvicorn
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    from mlkit.runtime import pin_threads
-
-    pin_threads()
-    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
-    try:
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
-        app = create_app()
-    except (ModelVersionError, ParamError, FileNotFoundError) as error:  # must not start: say why, exit 1
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
-    uvicorn.run(app, host=host, port=int(port), access_log=False)
+    run_service(create_app)
 
 
 if __name__ == "__main__":
