@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep sweep-collect docs report-shot ablation wheel push pull
+.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep sweep-collect docs report-shot ablation wheel push pull new
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -103,3 +103,7 @@ ablation: setup ## measure each feature group against the baseline as experiment
 	$(foreach g,$(filter-out weather,$(GROUPS)),dvc exp run --temp -f -n ablation-booking-no-$(g) $(BOOKING) -S features.$(g)=false &&) true
 	dvc exp run --temp -f -n ablation-schedule-only $(BOOKING) $(foreach g,$(filter-out weather,$(GROUPS)),-S features.$(g)=false)
 	dvc exp show --csv --drop '.*' --keep '$(ABLATION_COLUMNS)' > reports/ablation.csv
+
+new: setup ## a project from a table: make new DATA=t.csv TARGET=col POSITIVE=value DEST=dir (options: TIME=col NAME=pkg REMOTE=folder or s3 URL)
+	python -m mlkit.tooling.new --data "$(DATA)" --target "$(TARGET)" --positive "$(POSITIVE)" --dest "$(DEST)" \
+		--time "$(TIME)" --name "$(NAME)" --remote "$(REMOTE)"

@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-from benchmarks import cache, experiments, pipeline, remote, serving
+from benchmarks import cache, experiments, generator, pipeline, remote, serving
 from benchmarks.workspace import threads
 
 RESULTS = Path("benchmarks/results.json")
@@ -15,6 +15,7 @@ SUITES = {
     "experiments": experiments.bench,
     "remote": remote.bench,
     "serving": serving.bench,
+    "generator": generator.bench,
 }
 
 

@@ -51,6 +51,9 @@ BENCH_LABELS = {
     "http_1000_p50_ms": "... p50 latency",
     "http_1000_p99_ms": "... p99 latency",
     "http_1000_p99_over_p50": "... p99 over p50",
+    "make_new_s": "`make new` on palmerpenguins, its first `dvc repro` included",
+    "make_new_first_repro_s": "... of which the first `dvc repro` (10 stages)",
+    "project_install_s": "the generated project's environment from its hashed lock (apart)",
 }
 BENCH_SKIP = {
     "targets",

@@ -27,6 +27,7 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "intervals": data.intervals,
     "batch": data.batch,
     "drift": data.drift,
+    "penguins": data.penguins,
     "benchmarks": bench.benchmarks,
     "stage-times": bench.stage_times,
     "room-edits": bench.room_edits,

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -176,6 +178,49 @@ def bearer_guard(token: str | None = None) -> list:
             raise HTTPException(401, "a valid bearer token is required", headers=challenge)
 
     return [Depends(authorized)]
+def add_basic_routes(
+    app: FastAPI, version: str, info: dict, guard: list | None = None, guarded: dict | None = None
+) -> None:
+    """What every model service answers besides /predict: GET /health (always open), GET /model (`info`,
+    behind `guard`, the dependencies of `bearer_guard`, with `guarded` its documented refusals), and a 422
+    without the echoed input (a NaN or Infinity there cannot be encoded as JSON)."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "model_version": version}
+
+    @app.get("/model", dependencies=guard or [], responses=guarded or {})
+    async def model_info() -> dict:
+        return info
+
+
+def run_service(make_app: Callable[[], FastAPI]) -> None:
+    """`make serve`: the app of `make_app()` under uvicorn on HOST:PORT (default 127.0.0.1:8000), threads
+    pinned as in every stage. A service that must not start (a model file dvc.lock does not record, a bad
+    parameter or port, no model yet) says why and exits 1."""
+    import sys
+
+    import uvicorn
+
+    from mlkit.errors import ParamError
+    from mlkit.runtime import pin_threads
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    pin_threads()
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+    try:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
+        app = make_app()
+    except (ModelVersionError, ParamError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    uvicorn.run(app, host=host, port=int(port), access_log=False)
 
 
 class ServiceExited(RuntimeError):

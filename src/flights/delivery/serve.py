@@ -6,16 +6,10 @@ versioned context table of the same commit, which `GET /model` describes (`conte
 the dates it covers). A flight on a date the table lacks gets missing values for those features; its
 probability then rests on the other fields, and is less reliable."""
 
-import logging
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Body, FastAPI, HTTPException
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from flights import paths
@@ -24,15 +18,15 @@ from flights.delivery.inputs import FLIGHT_DESCRIPTION, flight_model
 from flights.model.context import attach, read_context
 from flights.model.train import TRUSTED_TYPES, expected_weather, known_categories
 from flights.params import project_params
-from mlkit.config import ParamError
 from mlkit.io import read_json
 from mlkit.serving import (
     TOKEN_VARIABLE,
-    ModelVersionError,
+    add_basic_routes,
     add_request_logging,
     bearer_guard,
     git_revision,
     limit_request_body,
+    run_service,
     verified_md5,
     verified_model,
 )
@@ -139,20 +133,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
     app = FastAPI(title="Flight disruption risk", version=version, description=description)
     limit_request_body(app, max_flights * MAX_BYTES_PER_FLIGHT)
     add_request_logging(app)  # added last, so outermost: refused bodies are logged too
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
-        """FastAPI's 422 without the echoed input: a NaN or Infinity there cannot be encoded as JSON."""
-        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
-        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
-
-    @app.get("/health")
-    async def health() -> dict:
-        return {"status": "ok", "model_version": version}
-
-    @app.get("/model", dependencies=guard, responses=guarded)
-    async def model_info() -> dict:
-        return info
+    add_basic_routes(app, version, info, guard, guarded)
 
     # async on purpose: scoring is CPU-bound under the GIL, so FastAPI's thread pool (a plain `def`) would
     # add no throughput, only a hand-off per request that halved single-flight throughput (make bench)
@@ -182,21 +163,7 @@ def create_app(root: Path = Path(), max_flights: int | None = None) -> FastAPI:
 
 def main() -> None:
     """`make serve`: uvicorn on loopback unless HOST says otherwise."""
-    import uvicorn
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    from mlkit.runtime import pin_threads
-
-    pin_threads()
-    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
-    try:
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise ParamError(f"PORT = {port!r} is not a port number (1-65535)")
-        app = create_app()
-    except (ModelVersionError, ParamError, FileNotFoundError) as error:  # must not start: say why, exit 1
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
-    uvicorn.run(app, host=host, port=int(port), access_log=False)
+    run_service(create_app)
 
 
 if __name__ == "__main__":
