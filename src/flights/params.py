@@ -49,6 +49,7 @@ class Data(Section):
     months: Annotated[list[Month], Distinct] = months_field()
     sample_fraction: float = fraction()
     seed: int = seed()
+    scale: int = whole(1)
 
 
 class MinJoinCoverage(Section):

@@ -8,7 +8,7 @@ import pandas as pd
 from flights import paths
 from flights.model.train import TRUSTED_TYPES, load_pipeline
 from flights.params import project_params
-from flights.vocabulary import FLIGHT_KEYS, LABEL
+from flights.vocabulary import LABEL, flight_keys
 from mlkit.backtest import FOLD, PROBA, ROW, compared
 from mlkit.bootstrap import delta_record
 from mlkit.config import require
@@ -58,7 +58,7 @@ def validation_predictions() -> pd.DataFrame:
         raise DataError(
             f"{paths.MODEL_BACKTEST} and {paths.BASELINE_BACKTEST} hold other flights: re-run both"
         )
-    flights = train.loc[model[ROW], [*FLIGHT_KEYS, LABEL]].reset_index(drop=True)
+    flights = train.loc[model[ROW], [*flight_keys(train.columns), LABEL]].reset_index(drop=True)
     return flights.assign(fold=model[FOLD], model=model[PROBA], baseline=baseline[PROBA])
 
 
@@ -77,7 +77,9 @@ def main(params: dict) -> None:
     models = {"model": load_pipeline(paths.MODEL, paths.CONTEXT)}
     models |= {name: load_model(path, TRUSTED_TYPES) for name, path in BASELINES.items()}
     proba = {name: model.predict_proba(test)[:, 1] for name, model in models.items()}
-    tested = test[[*FLIGHT_KEYS, LABEL]].assign(model=proba["model"], baseline=proba["baseline"])
+    tested = test[[*flight_keys(test.columns), LABEL]].assign(
+        model=proba["model"], baseline=proba["baseline"]
+    )
     validated = validation_predictions()
     sample = test.sample(n=min(settings["importance_rows"], len(test)), random_state=settings["seed"])
     with (
