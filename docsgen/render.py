@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docsgen import bench, data, graph, sweep
+from docsgen import bench, data, graph, scale, sweep
 from docsgen.images import IMAGES_MADE
 from docsgen.sources import ROOT, FigureError, Sources, count, metric, param, seconds, share
 
@@ -31,6 +31,10 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "stage-times": bench.stage_times,
     "room-edits": bench.room_edits,
     "targets-met": bench.targets_met,
+    "scale-runs": scale.scale_runs,
+    "scale-stages": scale.scale_stages,
+    "scale-targets": scale.scale_targets,
+    "scale-engines": scale.engines,
     "sweep": sweep.sweep,
     "sweep-size": sweep.sweep_size,
     "sweep-agreement": sweep.sweep_agreement,

@@ -3,6 +3,8 @@ itself (flights.data.ingest.replicate). And what keeps the stages' memory bounde
 the code it replaced: reads by columns and months, chunked scoring, the training-row cap (mlkit.io,
 mlkit.evaluation, mlkit.backtest). Real raw tables from a small source folder."""
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,7 +126,7 @@ def test_the_row_cap_samples_deterministically_and_only_beyond_it():
 class Recording(LogisticRegression):
     """A logistic regression on `x` that records how many rows each fit was given."""
 
-    seen: list[int] = []
+    seen: ClassVar[list[int]] = []
 
     def fit(self, X, y):
         Recording.seen.append(len(X))
