@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup repro check-cache test test-fast verify bench lint serve predict pr-report sweep sweep-collect docs report-shot ablation wheel push pull new
+.PHONY: help setup repro check-cache test test-fast verify bench bench-scale lint serve predict pr-report sweep sweep-collect docs report-shot ablation wheel push pull new
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -49,6 +49,11 @@ verify: setup ## re-run the pipeline from scratch; fail if dvc.lock, a metric, a
 
 bench: setup ## run the benchmarks, write benchmarks/results.json, print a table
 	python -m benchmarks.run
+
+SCALES ?= 1 3 10 30 100
+bench-scale: setup ## the scale runs (not CI): `dvc repro` at each data.scale in SCALES, engines compared; benchmarks/scale.json
+	python -m benchmarks.scale $(SCALES)
+	python -m benchmarks.engines 10
 
 docs: setup ## build the docs site strictly into site/, its figures regenerated from the committed files first
 	python -m docsgen --write

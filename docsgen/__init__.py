@@ -1,8 +1,8 @@
 """Every figure that README.md and the docs show, rendered from the committed files that hold it.
 
 Nothing here is typed by hand: a figure is a function of `metrics/*.json`, `params.yaml`, `dvc.yaml`,
-the Makefile, `benchmarks/results.json`, `reports/sweep/sweep.csv` or `plots/evaluate/*.csv`, all tracked
-by git, so `make docs` in a fresh clone needs no pipeline run.
+the Makefile, `benchmarks/results.json` or `scale.json`, `reports/sweep/sweep.csv` or
+`plots/evaluate/*.csv`, all tracked by git, so `make docs` in a fresh clone needs no pipeline run.
 
 In a Markdown file a figure sits between two markers, which `python -m docsgen --write` rewrites:
 

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+from docsgen.scale import scale_png
 from docsgen.sources import MONTHS, Sources
 
 
@@ -86,4 +87,5 @@ def folds_png(src: Sources) -> bytes:
 IMAGES_MADE: dict[str, Callable[[Sources], bytes]] = {
     "model-vs-baseline.png": roc_png,
     "folds.png": folds_png,
+    "scale.png": scale_png,
 }

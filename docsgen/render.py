@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docsgen import bench, data, graph, library, sweep
+from docsgen import bench, data, graph, library, scale, sweep
 from docsgen.images import IMAGES_MADE
 from docsgen.sources import ROOT, FigureError, Sources, count, metric, param, seconds, share
 
@@ -33,6 +33,10 @@ FIGURES: dict[str, Callable[[Sources], str]] = {
     "room-edits": bench.room_edits,
     "run-cache": bench.run_cache,
     "targets-met": bench.targets_met,
+    "scale-runs": scale.scale_runs,
+    "scale-stages": scale.scale_stages,
+    "scale-targets": scale.scale_targets,
+    "scale-engines": scale.engines,
     "sweep": sweep.sweep,
     "sweep-size": sweep.sweep_size,
     "sweep-agreement": sweep.sweep_agreement,

@@ -49,6 +49,7 @@ class Data(Section):
     months: Annotated[list[Month], Distinct] = months_field()
     sample_fraction: float = fraction()
     seed: int = seed()
+    scale: int = whole(1)
 
 
 class MinJoinCoverage(Section):
@@ -167,10 +168,18 @@ class Logreg(Section):
     impute: Impute
 
 
+class FitSample(Section):
+    """`train.fit_sample`: the most rows one fit sees (mlkit.backtest.RowCap), and the sample's seed."""
+
+    max_rows: int = whole(1)
+    seed: int = seed()
+
+
 class Train(Section):
     """`train`: the model family and the settings of each."""
 
     model: Family
+    fit_sample: FitSample
     hgb: Hgb
     logreg: Logreg
 

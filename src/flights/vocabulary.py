@@ -18,3 +18,10 @@ MONTHS = range(1, 13)  # the calendar months a flight's `month` may hold
 STATUSES = ("completed", "cancelled", "diverted")
 # Which flight a row of the prediction tables is (unique in the data), for pairing predictions across runs
 FLIGHT_KEYS = ["year", "month", "day", "carrier", "flight", "origin", "dest", "sched_dep_time"]
+# Which copy of a flight a row is, in data scaled by `data.scale` > 1 (flights.data.ingest.replicate)
+REPLICA = "replica"
+
+
+def flight_keys(columns) -> list[str]:
+    """FLIGHT_KEYS, and the replica number when the table has one (scaled data)."""
+    return FLIGHT_KEYS + ([REPLICA] if REPLICA in columns else [])

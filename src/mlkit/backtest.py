@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.base import ClassifierMixin
 
 from mlkit.errors import DataError, ParamError
-from mlkit.evaluation import choose_threshold, score
+from mlkit.evaluation import choose_threshold, positive_proba, score
 from mlkit.metrics import lift
 from mlkit.runtime import in_parallel
 
@@ -114,20 +114,43 @@ def _check_fit_rows(rows: pd.DataFrame, target: str, what: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RowCap:
+    """At most `max_rows` rows per fit: a fit on more is given a uniform sample drawn with `seed`, kept
+    in the data's order, so that a fit's memory stays bounded as the data grow. Every scored row is
+    still scored."""
+
+    max_rows: int
+    seed: int = 0
+
+    def apply(self, rows: pd.DataFrame) -> pd.DataFrame:
+        if len(rows) <= self.max_rows:
+            return rows
+        chosen = np.random.default_rng(self.seed).choice(len(rows), self.max_rows, replace=False)
+        return rows.iloc[np.sort(chosen)]
+
+    def describe(self, rows: int) -> dict:
+        """What a fit on `rows` rows was given, for a model card."""
+        return {"max_rows": self.max_rows, "seed": self.seed, "sampled": rows > self.max_rows}
+
+
 def fit_backtested(
     make: Callable[[], ClassifierMixin],
     frame: pd.DataFrame,
     target: str,
     plan: Plan,
     threshold: float | None = None,
+    cap: RowCap | None = None,
 ) -> Backtest:
     """Fit `make()` once per fold and once on all training periods; score the folds.
 
     Only rows of `frame` whose period is a training period are read. The threshold is chosen on the
     pooled out-of-fold predictions unless given: a majority-class model has no threshold to choose,
     its yes/no is its class (0.5). The fits are independent, so they run side by side in forked
-    processes (`mlkit.runtime.in_parallel`), each fold predicting its own period there.
+    processes (`mlkit.runtime.in_parallel`), each fold predicting its own period there. With a `cap`,
+    each fit sees at most its number of rows (`RowCap`).
     """
+    fitted = cap.apply if cap is not None else (lambda rows: rows)
     periods = frame[plan.column]
     train = frame[periods.isin(plan.train_periods)]
     _check_fit_rows(train, target, "the training data")
@@ -141,12 +164,16 @@ def fit_backtested(
         )
 
     def fold_proba(fold: Fold) -> np.ndarray:
-        fit = train[train[plan.column].isin(fold.fit_periods)]
+        fit = fitted(train[train[plan.column].isin(fold.fit_periods)])
         scored = train[train[plan.column] == fold.period]
-        return make().fit(fit, fit[target]).predict_proba(scored)[:, 1]
+        return positive_proba(make().fit(fit, fit[target]), scored)
 
     # the final fit is the longest: first, so that the folds share the other processes meanwhile
-    calls: list[Callable[[], Any]] = [lambda: make().fit(train, train[target])]
+    def final_fit() -> ClassifierMixin:
+        rows = fitted(train)
+        return make().fit(rows, rows[target])
+
+    calls: list[Callable[[], Any]] = [final_fit]
     calls += [partial(fold_proba, fold) for fold in plan.folds]
     final, *probas = in_parallel(calls)
 

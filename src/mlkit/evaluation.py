@@ -11,6 +11,16 @@ from sklearn.pipeline import Pipeline
 
 from mlkit.metrics import lift
 
+CHUNK_ROWS = 250_000
+
+
+def positive_proba(model, frame: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> np.ndarray:
+    """The positive class's probability of each row of `frame`, scored `chunk_rows` rows at a time, so
+    that a pipeline's derived features exist for one chunk at once, never for a whole large table. Rows
+    are scored independently: the numbers are those of one call on everything."""
+    starts = range(0, len(frame), chunk_rows) if len(frame) else [0]  # no rows: the model's own answer
+    return np.concatenate([model.predict_proba(frame.iloc[i : i + chunk_rows])[:, 1] for i in starts])
+
 
 def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
     """Every metric of `mlkit.metrics.METRICS`; the threshold makes the yes/no of the last four."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from mlkit.errors import DataError
 
@@ -91,15 +92,22 @@ def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text())
 
 
-def read_parquet(path: Path) -> pd.DataFrame:
-    """A Parquet file; one that is not readable (truncated, corrupt, not Parquet) is a DataError that
-    names it, not pyarrow's bare "magic bytes not found"."""
+def read_parquet(path: Path, columns: list[str] | None = None, filters: list | None = None) -> pd.DataFrame:
+    """A Parquet file, or only its `columns` and the rows that pass `filters` (pyarrow's filters, as
+    [("month", "in", [11, 12])]), read column by column and row group by row group so that the rest is
+    never loaded; one that is not readable (truncated, corrupt, not Parquet) is a DataError that names
+    it, not pyarrow's bare "magic bytes not found"."""
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, columns=columns, filters=filters)
     except FileNotFoundError:
         raise
     except (pa.ArrowException, OSError) as error:
         raise DataError(f"{path} is not a readable Parquet file: {error}") from None
+
+
+def parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file, from its footer (no row is read)."""
+    return pq.read_schema(path).names
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:

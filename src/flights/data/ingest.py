@@ -3,11 +3,13 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from flights import paths
 from flights.data.tables import MONTH, TABLES, dtypes_only, whole_numbers
+from flights.vocabulary import REPLICA
 from mlkit.config import require
 from mlkit.validation import enforce, read_csv
 
@@ -61,8 +63,22 @@ def read_tables(params: dict) -> dict[str, pd.DataFrame]:
     return {table: read_table(folder, table) for table in TABLES}
 
 
+def replicate(flights: pd.DataFrame, scale: int) -> pd.DataFrame:
+    """Each flight `scale` times in a row, copy k numbered k in a `replica` column (part of the flight's key,
+    flights.vocabulary.flight_keys), for the scale runs (docs/scale.md). The copies keep every field, so
+    the weather, plane and airport joins and the history rates are those of the original flight, while
+    the schedule counts of the context stage grow `scale`-fold. Scale 1 is the table itself, no column
+    added: the default run's outputs do not change."""
+    if scale == 1:
+        return flights
+    copies = flights.iloc[np.repeat(np.arange(len(flights)), scale)].reset_index(drop=True)
+    copies[REPLICA] = np.tile(np.arange(scale, dtype="int16"), len(flights))
+    return copies
+
+
 def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFrame]:
-    """Flights and weather cut to the available `months`, flights sampled deterministically."""
+    """Flights and weather cut to the available `months`, flights sampled deterministically, then each
+    kept flight replicated `scale` times."""
     selected = dict(tables)
     for table in ("flights", "weather"):
         frame = enforce(tables[table], MONTH_RULE, table)  # before the filter, so month 13 is an error
@@ -71,14 +87,17 @@ def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFr
         flights = selected["flights"]
         sample = flights.sample(frac=params["sample_fraction"], random_state=params["seed"])
         selected["flights"] = sample.sort_index().reset_index(drop=True)
+    selected["flights"] = replicate(selected["flights"], params["scale"])
     return selected
 
 
 def row_account(read: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame], params: dict) -> dict:
-    """Rows read and kept per table: the months filter and the sample are counted, never silent."""
+    """Rows read and kept per table: the months filter, the sample and the replicas are counted, never
+    silent (the scale is named when it is not 1, so that the default run's account stays as it was)."""
+    scale = {"scale": params["scale"]} if params["scale"] != 1 else {}
     return {
         "rows_read": {table: len(frame) for table, frame in read.items()},
         "rows_kept": {table: len(frame) for table, frame in kept.items()},
         "months": params["months"],
         "sample_fraction": params["sample_fraction"],
-    }
+    } | scale

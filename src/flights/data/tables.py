@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from pandera import Check
 
 from flights.data.fields import AIRPORT, NOT_INPUTS, SCHEDULE_FIELDS, WEATHER_FIELDS
-from flights.vocabulary import MAX_WIND_SPEED_MPH, MONTHS
+from flights.vocabulary import MAX_WIND_SPEED_MPH, MONTHS, REPLICA
 from mlkit.fields import hhmm_clock, raw_column
 from mlkit.validation import full_match
 
@@ -69,7 +69,8 @@ HARD = {
             "minute": _col("int64", Check.in_range(0, 59)),
             "time_hour": _col(UTC),
         },
-        key=["year", "month", "day", "carrier", "flight", "origin", "sched_dep_time"],
+        # `replica` only in scaled data (pandera checks the key columns that the table has)
+        key=["year", "month", "day", "carrier", "flight", "origin", "sched_dep_time", REPLICA],
     ),
     "weather": _table(
         {

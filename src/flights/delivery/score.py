@@ -16,6 +16,7 @@ from flights.model.features import model_inputs
 from flights.model.train import expected_weather, known_categories
 from mlkit import fields
 from mlkit.config import ParamError
+from mlkit.evaluation import positive_proba
 from mlkit.scoring import missing_fields, rejected_share
 from mlkit.validation import quarantine
 
@@ -54,7 +55,7 @@ def score_flights(
     share = rejected_share(rejected, len(flights), max_rejected_share, limit_name)
     weather = model.named_steps["schedule"].weather
     inputs = valid.reindex(columns=model_inputs(weather))
-    probability = model.predict_proba(inputs)[:, 1] if len(valid) else np.empty(0)
+    probability = positive_proba(model, inputs) if len(valid) else np.empty(0)
     scored = valid.assign(
         probability=probability,
         disrupted=probability >= threshold,

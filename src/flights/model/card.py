@@ -8,7 +8,7 @@ import pandas as pd
 from flights import paths
 from flights.model.features import feature_names, model_inputs, switches
 from flights.vocabulary import LABEL
-from mlkit.backtest import Plan
+from mlkit.backtest import Plan, RowCap
 from mlkit.persistence import file_md5
 
 LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "pyarrow")
@@ -34,9 +34,11 @@ PROTOCOL = (
 )
 
 
-def model_card(params: dict, train: pd.DataFrame, plan: Plan, metrics: dict) -> dict:
+def model_card(params: dict, train: pd.DataFrame, plan: Plan, metrics: dict, cap: RowCap) -> dict:
     """No git revision or date: the model's version is its file hash as dvc.lock records it. `metrics` is
-    the backtest's (mlkit.backtest.Backtest.metrics)."""
+    the backtest's (mlkit.backtest.Backtest.metrics). The training rows name the fit sample only when
+    the final fit was sampled (`cap`), so that a card of unsampled data reads as it always has."""
+    sampled = cap.describe(len(train))
     groups = switches(params["features"])
     history = {key: params["features"][key] for key in ("history_days", "history_prior")}
     return {
@@ -51,7 +53,8 @@ def model_card(params: dict, train: pd.DataFrame, plan: Plan, metrics: dict) -> 
         },
         "label": params["label"],
         "split": params["split"],
-        "training": {"rows": len(train), "positive_rate": float(train[LABEL].mean())},
+        "training": {"rows": len(train), "positive_rate": float(train[LABEL].mean())}
+        | ({"fit_sample": sampled} if sampled["sampled"] else {}),
         "threshold": metrics["threshold"],
         "validation": {
             "protocol": PROTOCOL,

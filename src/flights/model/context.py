@@ -43,6 +43,8 @@ KEY_FIELDS = {
     "dest_history": ("dest",),
 }
 HOUR_OF = {"dep_hour": "sched_dep_time", "arr_hour": "sched_arr_time"}
+# The raw fields `build_context` reads: the date, the keys' fields and the arrival delay (the outcome)
+CONTEXT_FIELDS = ["year", "month", "day", "carrier", "origin", "dest", *HOUR_OF.values(), "arr_delay"]
 
 
 def flight_date(frame: pd.DataFrame) -> pd.Series:

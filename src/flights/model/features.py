@@ -57,6 +57,12 @@ def model_inputs(weather: bool) -> list[str]:
     return SCHEDULE_COLUMNS + (WEATHER_COLUMNS if weather else [])
 
 
+def fit_columns(weather: bool) -> list[str]:
+    """The columns of the prepared table that fitting reads: the model's inputs and the joined reference
+    columns it learns its lookups from (a stage reads only these, not the whole table)."""
+    return list(dict.fromkeys([*model_inputs(weather), *LOOKUP_KEYS]))
+
+
 def feature_names(
     weather: bool, congestion: bool = False, calendar: bool = False, history: bool = False
 ) -> list[str]:

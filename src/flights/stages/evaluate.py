@@ -8,13 +8,13 @@ import pandas as pd
 from flights import paths
 from flights.model.train import TRUSTED_TYPES, load_pipeline
 from flights.params import project_params
-from flights.vocabulary import FLIGHT_KEYS, LABEL
+from flights.vocabulary import LABEL, flight_keys
 from mlkit.backtest import FOLD, PROBA, ROW, compared
 from mlkit.bootstrap import delta_record
 from mlkit.config import require
 from mlkit.errors import DataError
-from mlkit.evaluation import feature_importance, held_out_metrics, slice_metrics
-from mlkit.io import atomic_dir, read_json, read_parquet, write_json, write_parquet
+from mlkit.evaluation import feature_importance, held_out_metrics, positive_proba, slice_metrics
+from mlkit.io import atomic_dir, parquet_columns, read_json, read_parquet, write_json, write_parquet
 from mlkit.persistence import load_model
 from mlkit.plots import write_curve_figures, write_importance_figure
 from mlkit.runtime import in_parallel
@@ -52,13 +52,14 @@ def lift_intervals(test: pd.DataFrame, y, proba: dict, validated: pd.DataFrame, 
 def validation_predictions() -> pd.DataFrame:
     """The backtest months' flights (keys, label, fold) with the out-of-fold probability of model and
     baseline, one row per flight in the train part's order within each fold."""
-    train = read_parquet(paths.split_part("train"))
+    part = paths.split_part("train")
+    train = read_parquet(part, columns=[*flight_keys(parquet_columns(part)), LABEL])
     model, baseline = read_parquet(paths.MODEL_BACKTEST), read_parquet(paths.BASELINE_BACKTEST)
     if not model[[ROW, FOLD]].equals(baseline[[ROW, FOLD]]):
         raise DataError(
             f"{paths.MODEL_BACKTEST} and {paths.BASELINE_BACKTEST} hold other flights: re-run both"
         )
-    flights = train.loc[model[ROW], [*FLIGHT_KEYS, LABEL]].reset_index(drop=True)
+    flights = train.loc[model[ROW]].reset_index(drop=True)
     return flights.assign(fold=model[FOLD], model=model[PROBA], baseline=baseline[PROBA])
 
 
@@ -76,8 +77,10 @@ def main(params: dict) -> None:
     validation = compared(trained, baselines["baseline"])
     models = {"model": load_pipeline(paths.MODEL, paths.CONTEXT)}
     models |= {name: load_model(path, TRUSTED_TYPES) for name, path in BASELINES.items()}
-    proba = {name: model.predict_proba(test)[:, 1] for name, model in models.items()}
-    tested = test[[*FLIGHT_KEYS, LABEL]].assign(model=proba["model"], baseline=proba["baseline"])
+    proba = {name: positive_proba(model, test) for name, model in models.items()}
+    tested = test[[*flight_keys(test.columns), LABEL]].assign(
+        model=proba["model"], baseline=proba["baseline"]
+    )
     validated = validation_predictions()
     sample = test.sample(n=min(settings["importance_rows"], len(test)), random_state=settings["seed"])
     with (

@@ -11,8 +11,8 @@ from mlkit.stage import run_stage
 
 def main(params: dict) -> None:
     settings = params["score"]
-    flights = read_parquet(paths.PREPARED)
-    batch = flights[flights["month"] == batch_month(flights["month"], settings["month"])]
+    month = batch_month(read_parquet(paths.PREPARED, columns=["month"])["month"], settings["month"])
+    batch = read_parquet(paths.PREPARED, filters=[("month", "==", month)])  # that month's rows only
     model = load_pipeline(paths.MODEL, paths.CONTEXT)
     threshold = read_json(paths.TRAIN_METRICS)["threshold"]
     scored, rejected, summary = score_flights(

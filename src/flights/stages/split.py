@@ -13,10 +13,14 @@ from mlkit.stage import run_stage
 def main(params: dict) -> None:
     split = params["split"]
     months = {part: split[f"{part}_months"] for part in paths.SPLIT_PARTS}
-    prepared = read_parquet(paths.PREPARED)
+    # the periods and labels alone check the parts and count them; each part is then read by itself,
+    # only its months' rows, so that no more than one part is ever in memory
+    prepared = read_parquet(paths.PREPARED, columns=["month", LABEL])
     parts = split_by_period(prepared, "month", months)
-    for name, part in parts.items():
-        write_parquet(part, paths.split_part(name))
+    for name, part_months in months.items():
+        write_parquet(
+            read_parquet(paths.PREPARED, filters=[("month", "in", part_months)]), paths.split_part(name)
+        )
     folds = {f"month {m}": parts["train"][parts["train"]["month"] == m] for m in split["backtest_months"]}
     write_json(summary(parts, LABEL) | {"backtest": summary(folds, LABEL)}, paths.SPLIT_METRICS)
     write_json(
