@@ -84,12 +84,14 @@ class Explore(Section):
 
 class Split(Section):
     """`split`: the training months (the final model is fitted on them all), the backtest months among
-    them (each scored by a model fitted only on the training months before it: mlkit.backtest) and the
-    test months, after every training month and used for no choice. That every month listed is present
+    them (each scored by a model fitted only on the training months before it, at least
+    `min_fit_months` of them: mlkit.backtest) and the test months, after every training month and used
+    for no choice. That every month listed is present
     in the data is checked by the split stage (mlkit.split.split_by_period)."""
 
     train_months: Annotated[list[Month], Distinct] = months_field()
     backtest_months: Annotated[list[Month], Distinct] = months_field()
+    min_fit_months: int = whole(1)
     test_months: Annotated[list[Month], Distinct] = months_field()
 
     @model_validator(mode="after")
@@ -101,13 +103,14 @@ class Split(Section):
                 self.backtest_months,
                 f"months among train_months (month {outside[0]} is not one)",
             )
-        first = min(self.train_months)
-        if min(self.backtest_months) <= first:
+        first = min(self.backtest_months)
+        before = sum(month < first for month in self.train_months)
+        if before < self.min_fit_months:
             raise RuleBroken(
                 "backtest_months",
                 self.backtest_months,
-                f"months with a train month before each (month {min(self.backtest_months)} has none: "
-                "its fold would be fitted on nothing)",
+                f"months with at least split.min_fit_months = {self.min_fit_months} train months before "
+                f"each (month {first} has {before}: its fold would be fitted on too little)",
             )
         shared = sorted(set(self.test_months) & set(self.train_months))
         if shared:

@@ -453,6 +453,7 @@ def test_zero_delay_minutes_is_allowed(params):
 # The split months: no data needed for these rules (months absent from the data: mlkit.split above).
 
 MONTHS_RULE = "a non-empty list of distinct months 1..12"
+FIT_RULE = "months with at least split.min_fit_months = 5 train months before each"  # as committed
 
 
 @pytest.mark.parametrize(
@@ -466,7 +467,8 @@ MONTHS_RULE = "a non-empty list of distinct months 1..12"
         ("split.test_months", [11, 11, 12], MONTHS_RULE),
         ("split.test_months", [12, 13], MONTHS_RULE),
         ("split.backtest_months", [3, 11], "months among train_months (month 11 is not one)"),
-        ("split.backtest_months", [1, 7], "months with a train month before each (month 1 has none"),
+        ("split.backtest_months", [1, 7], f"{FIT_RULE} (month 1 has 0: its fold would be"),
+        ("split.backtest_months", [3, 10], f"{FIT_RULE} (month 3 has 2: its fold would be"),
         ("split.test_months", [10, 11], "months no other part lists (month 10 is in train_months)"),
         ("split.test_months", [1], "months no other part lists (month 1 is in train_months)"),
     ],
@@ -477,6 +479,7 @@ def test_split_months_are_named(params, dotted, value, rule):
 
 def test_split_parts_out_of_time_order_are_named(params):
     bad = changed(changed(params, "split.train_months", [2, 3]), "split.backtest_months", [3])
+    bad = changed(bad, "split.min_fit_months", 1)
     message = refusal(changed(bad, "split.test_months", [1]))
     assert_named(message, "split.test_months", [1], "months after those of train_months (up to 3)")
 
@@ -484,11 +487,18 @@ def test_split_parts_out_of_time_order_are_named(params):
 def test_a_backtest_month_needs_a_train_month_before_it_not_just_an_earlier_month(params):
     """Month 4 is after month 1, but with train months [4, 5, 6] its fold would be fitted on nothing."""
     bad = changed(changed(params, "split.train_months", [4, 5, 6]), "split.backtest_months", [4, 6])
-    assert_named(refusal(bad), "split.backtest_months", [4, 6], "months with a train month before each")
+    bad = changed(bad, "split.min_fit_months", 1)
+    rule = "months with at least split.min_fit_months = 1 train months before each (month 4 has 0"
+    assert_named(refusal(bad), "split.backtest_months", [4, 6], rule)
 
 
-def test_folds_of_any_season_are_allowed(params):
-    check_params(changed(params, "split.backtest_months", [2, 5, 8, 10]))
+def test_folds_of_any_season_are_allowed_with_a_shorter_minimum_window(params):
+    check_params(changed(changed(params, "split.min_fit_months", 1), "split.backtest_months", [2, 5, 8, 10]))
+
+
+def test_the_minimum_fit_window_is_a_whole_number(params):
+    bad = changed(params, "split.min_fit_months", 0)
+    assert_named(refusal(bad), "split.min_fit_months", 0, "a whole number >= 1")
 
 
 # Data months.

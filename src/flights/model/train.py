@@ -88,8 +88,9 @@ def build_pipeline(train: dict, features: dict, context: ContextTable | None = N
 
 def backtest_plan(split: dict) -> Plan:
     """The folds of params.yaml's `split` (as flights.params.Split validated it): one per backtest month,
-    fitted on every training month before it; the final model on all training months."""
-    return walk_forward("month", split["train_months"], split["backtest_months"])
+    fitted on every training month before it (at least `min_fit_months`); the final model on all
+    training months."""
+    return walk_forward("month", split["train_months"], split["backtest_months"], split["min_fit_months"])
 
 
 # The types beyond skops' defaults that our model files may hold; anything else is refused at load.

@@ -12,8 +12,13 @@ Which comparison is made:
   test rows and on the backtest's fold mean (folds as strata);
 - re-scored: they are not (the change alters the data, the label or the split): the base's model is
   re-scored, in the base worktree with the base's code, on this change's test rows, which are then
-  paired; the backtest's folds, whose base models are not kept, are compared unpaired (point deltas,
-  no interval).
+  paired. The backtest's folds are compared unpaired (point deltas, no interval): a fold's model is
+  not kept (only the final model is saved), so pairing a fold would need the base's model family
+  re-fitted on this change's rows once per fold, a second backtest inside the check; and when the
+  split changes, the base's folds score other periods than this change's, so no row has a partner.
+
+A base whose prediction files are missing or lack a column (it predates them) gives no intervals and
+a note naming the file; any other failure is a bug and is raised.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ from mlkit.errors import DataError
 PAIRED = "paired on the same rows: this change and the base scored the same {rows}, label for label"
 RESCORED = (
     "the data, label or split differ from the base's: the base revision's model was re-scored on this "
-    "change's test rows (paired there); the backtest's folds are compared unpaired (no interval)"
+    "change's test rows (paired there); the backtest's folds are compared unpaired (point deltas, no "
+    "interval): the base's fold models are not kept, so pairing them would re-fit the base's backtest "
+    "on this change's rows, and a changed split scores other periods than the base's folds"
 )
 
 
@@ -107,6 +114,20 @@ def joined(head: pd.DataFrame, base: pd.DataFrame, on: Sequence[str], proba: str
     return both if len(both) == len(head) else None
 
 
+def read_predictions(tree: Path, path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """The base's prediction file `path` (relative to its worktree `tree`); raises DataError naming the
+    file when it is missing or lacks one of `columns` (a base that predates them)."""
+    if not (tree / path).exists():
+        raise DataError(f"the base revision has no {path.as_posix()}: it predates the per-row predictions")
+    frame = pd.read_parquet(tree / path)
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the base revision's {path.as_posix()} lacks the column(s) {missing}: it predates them"
+        )
+    return frame
+
+
 def rescore(tree: Path, files: PredictionFiles) -> np.ndarray:
     """The base's model (in the base worktree, with the base's code) on this change's test data."""
     data = files.test_data.resolve()
@@ -132,12 +153,11 @@ def compare_with_base(tree: Path, files: PredictionFiles, settings: Mapping[str,
         )  # fmt: skip
         return intervals_dict(found)
 
-    head = {name: pd.read_parquet(path) for name, path in (("test", files.test), ("valid", files.validation))}
-    base = {
-        name: pd.read_parquet(tree / path)
-        for name, path in (("test", files.test), ("valid", files.validation))
-    }
     label = [*files.keys, files.label]
+    needed = {"test": [*label, files.proba], "valid": [*label, files.fold, files.proba]}
+    where = {"test": files.test, "valid": files.validation}
+    head = {name: pd.read_parquet(path) for name, path in where.items()}
+    base = {name: read_predictions(tree, path, needed[name]) for name, path in where.items()}
     test = joined(head["test"], base["test"], label, files.proba)
     valid = joined(head["valid"], base["valid"], [*label, files.fold], files.proba)
     if test is not None and valid is not None:
@@ -160,9 +180,9 @@ def compare_with_base(tree: Path, files: PredictionFiles, settings: Mapping[str,
 
 def change_vs_base(commit: str, files: PredictionFiles, settings: Mapping[str, Any]) -> BaseComparison:
     """`compare_with_base` against the base `commit` reproduced in a temporary worktree; a base that
-    cannot be reproduced or read gives no intervals, and a note that says why."""
+    cannot be reproduced, re-scored or read gives no intervals, and a note that says why."""
     try:
         with base_worktree(commit) as tree:
             return compare_with_base(tree, files, settings)
-    except (DataError, OSError, KeyError, ValueError) as error:
-        return BaseComparison(None, None, f"no intervals against base ({type(error).__name__}: {error})")
+    except DataError as error:
+        return BaseComparison(None, None, f"no intervals against base: {error}")
