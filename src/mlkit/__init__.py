@@ -14,6 +14,10 @@ A pipeline writes its own vocabulary, table rules, features and one thin entry p
   `mlkit.bootstrap` (intervals of a delta), `mlkit.persistence` (byte-stable skops files);
 - delivery: `mlkit.plots`, `mlkit.report` (a self-contained HTML page), `mlkit.scoring` (batch scoring with
   a quarantine), `mlkit.drift`, `mlkit.serving` (the HTTP service: the locked model, request logging and
-  limits; its request model comes from a field table through `mlkit.records`);
+  limits, an optional bearer token; its request model comes from a field table through `mlkit.records`);
+- a whole single-table project, as `make new` generates it: `mlkit.profile` (a table's profile written as
+  an editable pandera schema), `mlkit.tabular` (the default baseline's columns, a stratified split, the
+  model families), `mlkit.tabular_stages` (the ten stages) and `mlkit.tabular_delivery` (service, batch
+  scoring, PR report);
 - `mlkit.tooling`: the repository tooling around the stages (PR report and gates, sweeps, verify, wheel).
 """

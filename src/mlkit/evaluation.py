@@ -14,7 +14,7 @@ from mlkit.metrics import lift
 CHUNK_ROWS = 250_000
 
 
-def positive_proba(model, frame: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> np.ndarray:
+def positive_proba(model: Pipeline, frame: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> np.ndarray:
     """The positive class's probability of each row of `frame`, scored `chunk_rows` rows at a time, so
     that a pipeline's derived features exist for one chunk at once, never for a whole large table. Rows
     are scored independently: the numbers are those of one call on everything."""

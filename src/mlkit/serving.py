@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi import Depends, FastAPI, HTTPException, Request, Security
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -178,6 +178,8 @@ def bearer_guard(token: str | None = None) -> list:
             raise HTTPException(401, "a valid bearer token is required", headers=challenge)
 
     return [Depends(authorized)]
+
+
 def add_basic_routes(
     app: FastAPI, version: str, info: dict, guard: list | None = None, guarded: dict | None = None
 ) -> None:
@@ -186,7 +188,7 @@ def add_basic_routes(
     without the echoed input (a NaN or Infinity there cannot be encoded as JSON)."""
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in error.errors()]
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
 

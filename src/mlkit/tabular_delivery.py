@@ -19,6 +19,7 @@ from mlkit.serving import (
     ModelVersionError,
     add_basic_routes,
     add_request_logging,
+    bearer_guard,
     git_revision,
     limit_request_body,
     run_service,
@@ -82,10 +83,11 @@ def create_app(project: Project, root: Path = Path()) -> FastAPI:
     limit_request_body(app, max_rows * MAX_BYTES_PER_ROW)
     add_request_logging(app)
 
-    add_basic_routes(app, version, info)
+    guard = bearer_guard()  # /predict and /model behind $MLKIT_API_TOKEN when it is set
+    add_basic_routes(app, version, info, guard)
 
-    @app.post("/predict", response_model=PredictResponse)
-    async def predict(body: Annotated[request, Body()]):  # type: ignore[valid-type]
+    @app.post("/predict", response_model=PredictResponse, dependencies=guard)
+    async def predict(body: Annotated[request, Body()]) -> PredictResponse:  # type: ignore[valid-type]
         records = [r.inputs() for r in body.rows]  # type: ignore[attr-defined]
         frame = pd.DataFrame(records, columns=[rule.name for rule in rules])
         proba = model.predict_proba(frame)[:, 1]

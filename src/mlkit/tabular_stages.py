@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from sklearn.pipeline import Pipeline
 
 from mlkit import fields
 from mlkit.backtest import FOLD, PROBA, ROW, compared, fit_backtested, out_of_fold
@@ -233,7 +234,7 @@ def train(params: dict, project: Project) -> None:
     write_json(result.metrics() | {"model": params["train"]["model"]}, metrics_file("train"))
 
 
-def load(path: Path):
+def load(path: Path) -> Pipeline:
     return load_model(path, TRUSTED_TYPES)
 
 
@@ -310,7 +311,7 @@ def evaluate(params: dict, project: Project) -> None:
 
 
 # ----------------------------------------------------------------------------------------- delivery
-def batch_schema(project: Project, data: dict, model) -> pa.DataFrameSchema:
+def batch_schema(project: Project, data: dict, model: Pipeline) -> pa.DataFrameSchema:
     """The input rules of a file to score, for a model that knows its categories."""
     known = known_categories(model)
     return fields.batch_schema(project.input_fields(data), {c: v for c, v in known.items() if v})
@@ -320,7 +321,7 @@ def score_rows(
     frame: pd.DataFrame,
     project: Project,
     data: dict,
-    model,
+    model: Pipeline,
     version: str,
     threshold: float,
     max_rejected_share: float,

@@ -6,5 +6,9 @@
   and `mlkit.tooling.git` (files at a revision, the re-run check);
 - `mlkit.tooling.experiments`: queued DVC experiment sweeps over a grid, sharded over machines;
 - `mlkit.tooling.verify`: re-run the pipeline from scratch and fail on any difference from git;
-- `mlkit.tooling.wheel`: mlkit's byte-identical wheel.
+- `mlkit.tooling.wheel`: mlkit's byte-identical wheel;
+- `mlkit.tooling.new`: `make new`, a project generated from a table (the copier template, checked first);
+- `mlkit.tooling.remote`: `make push` / `make pull` with the remote named in every refusal;
+- `mlkit.tooling.cache_check`: every cache object `dvc.lock` names, rehashed before it is used;
+- `mlkit.tooling.stale_locks`: DVC's lock entries of ended processes dropped before `make repro`.
 """
