@@ -15,7 +15,7 @@ TEAM = Remote("team", "s3://acme-ml/flights", default=True)
 @pytest.mark.parametrize("action", ["push", "pull"])
 def test_the_make_targets_run_the_module_with_the_remote_asked_for(action: str):
     dry = subprocess.run(
-        ["make", "-n", action, "REMOTE=mirror"],
+        ["make", "--no-print-directory", "-n", action, "REMOTE=mirror"],
         cwd=ROOT,
         capture_output=True,
         text=True,
