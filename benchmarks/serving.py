@@ -30,9 +30,9 @@ START_TIMEOUT = 120  # seconds for the service to answer /health
 
 def _model():
     """The working tree's model, refused unless dvc.lock records its hash."""
-    from flights import paths
     from flights.model.context import attach, read_context
     from flights.model.train import TRUSTED_TYPES
+    from flights.shared import paths
     from mlkit.serving import ModelVersionError, verified_model
 
     try:  # dvc.lock's paths are read relative to the lock file's folder
@@ -60,9 +60,9 @@ def _batch(flights: pd.DataFrame, model, version: str, repeats: int) -> dict:
     The two alternate, and the ratio is the median of each pair's ratio: a pair runs within seconds, so
     a burst of load from elsewhere on the machine slows both of its runs rather than one figure.
     """
-    from flights import paths
     from flights.delivery.score import score_flights
     from flights.model.features import model_inputs
+    from flights.shared import paths
     from mlkit.config import load_params
     from mlkit.io import read_json
 
@@ -189,7 +189,7 @@ def _http(requests: list[dict]) -> dict:
 
 
 def bench(repeats: int) -> dict:
-    from flights import paths
+    from flights.shared import paths
     from mlkit.runtime import pin_threads
 
     pin_threads()  # this process and the service it starts

@@ -292,7 +292,7 @@ def pinned_threads():
 @pytest.fixture(scope="session")
 def model(pipeline_repo: Repo):
     """The session repo's trained model with its context table, loaded as the service loads it."""
-    from flights import paths
     from flights.model.train import load_pipeline
+    from flights.shared import paths
 
     return load_pipeline(pipeline_repo.path / paths.MODEL, pipeline_repo.path / paths.CONTEXT)

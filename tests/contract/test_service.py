@@ -25,7 +25,7 @@ import yaml
 from conftest import PROJECT, Repo, clone_repo
 from flights.delivery.serve import EXAMPLE, MAX_BYTES_PER_FLIGHT, create_app
 from flights.model.features import model_inputs
-from flights.vocabulary import WEATHER_COLUMNS
+from flights.shared.vocabulary import WEATHER_COLUMNS
 from mlkit.config import ParamError
 from mlkit.serving import (
     TOKEN_VARIABLE,
@@ -598,8 +598,8 @@ def test_server_process_exits_without_serving_a_tampered_model(service_copy, pip
 
 def test_a_logreg_model_is_served_with_the_pipelines_answers(pipeline_repo, tmp_path):
     """After `dvc exp apply` of a logreg experiment: no lean path for that family, the Pipeline serves."""
-    from flights import paths
     from flights.model.train import load_pipeline
+    from flights.shared import paths
 
     repo = clone_repo(pipeline_repo, tmp_path)
     repo.set_params({"train.model": "logreg"})

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from conftest import PROJECT, Repo, clone_repo, tool_env
-from flights import paths
+from flights.shared import paths
 from flights.tooling import pr_report as flights_report
 from mlkit.config import ParamError
 from mlkit.metrics import METRICS

@@ -16,7 +16,7 @@ from conftest import ingested
 from flights.data.prepare import prepare
 from flights.model.context import build_context
 from flights.model.train import build_pipeline
-from flights.vocabulary import LABEL
+from flights.shared.vocabulary import LABEL
 from mlkit.baselines import GroupRateClassifier
 from mlkit.context import ContextTable
 

@@ -6,7 +6,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from flights.vocabulary import LABEL
+from flights.shared.vocabulary import LABEL
 from mlkit.backtest import fit_backtested, walk_forward
 from mlkit.baselines import GroupRateClassifier, majority_class
 from mlkit.errors import DataError

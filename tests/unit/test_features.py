@@ -16,7 +16,7 @@ from flights.model.features import (
     model_inputs,
 )
 from flights.model.train import build_pipeline
-from flights.vocabulary import WEATHER_COLUMNS
+from flights.shared.vocabulary import WEATHER_COLUMNS
 
 TRAIN_PARAMS = small_train_params(max_iter=20)
 

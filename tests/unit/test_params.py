@@ -1,6 +1,6 @@
 """Bad parameters stop with a message that names the section, key, value and rule, before any heavy work.
 
-Every section of params.yaml has one typed model in flights.params; a stage validates the whole file
+Every section of params.yaml has one typed model in flights.shared.params; a stage validates the whole file
 when it starts, and `make sweep` validates every grid point with the same models.
 """
 
@@ -17,7 +17,7 @@ import yaml
 
 import mlkit.stage
 from flights.model.train import FAMILY_PARTS, build_pipeline
-from flights.params import FAMILIES, Params, check_params, project_params
+from flights.shared.params import FAMILIES, Params, check_params, project_params
 from flights.stages import baseline as baseline_stage
 from flights.stages import evaluate as evaluate_stage
 from flights.stages import explore as explore_stage

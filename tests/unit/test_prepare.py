@@ -15,8 +15,8 @@ from flights.data.prepare import (
     prepare,
 )
 from flights.data.tables import dtypes_only
-from flights.params import check_params
-from flights.vocabulary import LABEL
+from flights.shared.params import check_params
+from flights.shared.vocabulary import LABEL
 from mlkit.config import ParamError, load_params
 from mlkit.validation import enforce
 
@@ -244,7 +244,7 @@ def test_label_threshold_is_inclusive(minutes, late):
     ],
 )
 def test_label_params_are_refused(settings, name, rule):
-    """By the params models, as the prepare stage starts (flights.params.Label)."""
+    """By the params models, as the prepare stage starts (flights.shared.params.Label)."""
     params = load_params(PROJECT / "params.yaml") | {"label": settings}
     value = settings[name.split(".")[1]]
     with pytest.raises(

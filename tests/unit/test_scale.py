@@ -16,7 +16,7 @@ from conftest import ingested, write_source
 from flights.data.prepare import prepare
 from flights.data.tables import HARD
 from flights.data.validate import coverage
-from flights.vocabulary import FLIGHT_KEYS, REPLICA, flight_keys
+from flights.shared.vocabulary import FLIGHT_KEYS, REPLICA, flight_keys
 from mlkit.backtest import RowCap, fit_backtested, walk_forward
 from mlkit.evaluation import positive_proba
 from mlkit.io import parquet_columns, read_parquet, write_parquet

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import PROJECT
-from flights.paths import SWEEP_SPEC
+from flights.shared.paths import SWEEP_SPEC
 from flights.tooling.sweep import comparison, main, read_spec, swept_parameters, with_settings
 from mlkit.config import ParamError
 from mlkit.plots import metric_by_parameter

@@ -20,7 +20,7 @@ from conftest import PROJECT, corrupt_flights_zip, ingested, package_data, small
 from flights.data.ingest import source_folder
 from flights.data.tables import HARD, TABLES
 from flights.data.validate import assess, check_coverage, coverage
-from flights.params import check_params
+from flights.shared.params import check_params
 from mlkit.config import ParamError, load_params
 from mlkit.validation import DataError, enforce, join_coverage, read_csv, violations
 

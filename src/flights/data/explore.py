@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from flights.vocabulary import LABEL
+from flights.shared.vocabulary import LABEL
 from mlkit.eda import histogram, rate_by, rate_by_bins
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

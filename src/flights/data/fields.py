@@ -11,7 +11,7 @@ distance and what is known only after departure) are accepted and ignored by bot
 carries them through unread, a request may send them (any scalar value) and they are not read.
 """
 
-from flights.vocabulary import MAX_WIND_SPEED_MPH, MONTHS, WEATHER_COLUMNS
+from flights.shared.vocabulary import MAX_WIND_SPEED_MPH, MONTHS, WEATHER_COLUMNS
 from mlkit.fields import FieldRule, calendar_date, hhmm_clock
 
 HHMM = "local clock time as hhmm (0-2359)"

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from flights import paths
 from flights.data.tables import MONTH, TABLES, dtypes_only, whole_numbers
-from flights.vocabulary import REPLICA
+from flights.shared import paths
+from flights.shared.vocabulary import REPLICA
 from mlkit.config import require
 from mlkit.validation import enforce, read_csv
 
@@ -33,7 +33,7 @@ def source_folder(source: str) -> Path:
 
 
 def check_tracked_source(source: str) -> None:
-    """A folder source (text, as flights.params.Data makes sure) must lie under data/source/, which dvc.yaml
+    """A folder source (text, as shared.params.Data makes sure) must lie under data/source/, which dvc.yaml
     declares as a dependency of ingest: a folder elsewhere would not be hashed, and new data there would
     not re-run the pipeline."""
     require(
@@ -64,11 +64,11 @@ def read_tables(params: dict) -> dict[str, pd.DataFrame]:
 
 
 def replicate(flights: pd.DataFrame, scale: int) -> pd.DataFrame:
-    """Each flight `scale` times in a row, copy k numbered k in a `replica` column (part of the flight's key,
-    flights.vocabulary.flight_keys), for the scale runs (docs/scale.md). The copies keep every field, so
-    the weather, plane and airport joins and the history rates are those of the original flight, while
-    the schedule counts of the context stage grow `scale`-fold. Scale 1 is the table itself, no column
-    added: the default run's outputs do not change."""
+    """Each flight `scale` times in a row, copy k numbered k in a `replica` column (part of the flight's
+    key, flights.shared.vocabulary.flight_keys), for the scale runs (docs/scale.md). The copies keep every
+    field, so the weather, plane and airport joins and the history rates are those of the original flight,
+    while the schedule counts of the context stage grow `scale`-fold. Scale 1 is the table itself, no
+    column added: the default run's outputs do not change."""
     if scale == 1:
         return flights
     copies = flights.iloc[np.repeat(np.arange(len(flights)), scale)].reset_index(drop=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from flights.vocabulary import (
+from flights.shared.vocabulary import (
     AIRPORT_COLUMNS,
     LABEL,
     MAX_WIND_SPEED_MPH,

@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from pandera import Check
 
 from flights.data.fields import AIRPORT, NOT_INPUTS, SCHEDULE_FIELDS, WEATHER_FIELDS
-from flights.vocabulary import MAX_WIND_SPEED_MPH, MONTHS, REPLICA
+from flights.shared.vocabulary import MAX_WIND_SPEED_MPH, MONTHS, REPLICA
 from mlkit.fields import hhmm_clock, raw_column
 from mlkit.validation import full_match
 

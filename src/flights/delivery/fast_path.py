@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from flights.model.calendar import calendar_facts
 from flights.model.context import flight_key
 from flights.model.features import CATEGORICAL_FEATURES, ContextMissing, hhmm_to_minutes
-from flights.vocabulary import WEATHER_COLUMNS
+from flights.shared.vocabulary import WEATHER_COLUMNS
 
 NEW_YORK = ZoneInfo("America/New_York")
 NAN = float("nan")

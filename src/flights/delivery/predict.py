@@ -9,12 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from flights import paths
 from flights.data.fields import INPUT_NAMES
 from flights.delivery.score import score_flights
 from flights.model.context import attach, read_context
 from flights.model.train import TRUSTED_TYPES
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.config import ParamError
 from mlkit.io import read_json
 from mlkit.runtime import pin_threads

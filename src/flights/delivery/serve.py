@@ -12,12 +12,12 @@ from typing import Annotated
 from fastapi import Body, FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from flights import paths
 from flights.delivery.fast_path import scorer_for
 from flights.delivery.inputs import FLIGHT_DESCRIPTION, flight_model
 from flights.model.context import attach, read_context
 from flights.model.train import TRUSTED_TYPES, expected_weather, known_categories
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import read_json
 from mlkit.serving import (
     TOKEN_VARIABLE,

@@ -5,9 +5,9 @@ from importlib.metadata import version
 
 import pandas as pd
 
-from flights import paths
 from flights.model.features import feature_names, model_inputs, switches
-from flights.vocabulary import LABEL
+from flights.shared import paths
+from flights.shared.vocabulary import LABEL
 from mlkit.backtest import Plan, RowCap
 from mlkit.persistence import file_md5
 

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from flights.model.calendar import CALENDAR_FEATURES, calendar_facts
 from flights.model.context import context_features, joined
-from flights.vocabulary import WEATHER_COLUMNS
+from flights.shared.vocabulary import WEATHER_COLUMNS
 
 # What a user sends: the raw flights table's schedule fields.
 SCHEDULE_COLUMNS = [

@@ -71,13 +71,13 @@ def _logreg_parts(train: dict, numeric: list[str]) -> tuple[ColumnTransformer, o
     return encode, LogisticRegression(C=settings["C"], max_iter=settings["max_iter"])
 
 
-# The encoding and estimator of each family flights.params.Family allows (a test keeps the two equal).
+# The encoding and estimator of each family flights.shared.params.Family allows (a test keeps the two equal).
 FAMILY_PARTS = {"hgb": _hgb_parts, "logreg": _logreg_parts}
 
 
 def build_pipeline(train: dict, features: dict, context: ContextTable | None = None) -> Pipeline:
     """The unfitted Pipeline of the chosen family: schedule features, encoding, estimator, given the
-    context table when one is passed (flights.model.context). The sections are as flights.params
+    context table when one is passed (flights.model.context). The sections are as flights.shared.params
     validated them (every stage validates params.yaml when it starts)."""
     groups = switches(features)
     numeric = feature_names(**groups)[len(CATEGORICAL_FEATURES) :]
@@ -87,8 +87,8 @@ def build_pipeline(train: dict, features: dict, context: ContextTable | None = N
 
 
 def backtest_plan(split: dict) -> Plan:
-    """The folds of params.yaml's `split` (as flights.params.Split validated it): one per backtest month,
-    fitted on every training month before it (at least `min_fit_months`); the final model on all
+    """The folds of params.yaml's `split` (as flights.shared.params.Split validated it): one per backtest
+    month, fitted on every training month before it (at least `min_fit_months`); the final model on all
     training months."""
     return walk_forward("month", split["train_months"], split["backtest_months"], split["min_fit_months"])
 

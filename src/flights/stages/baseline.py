@@ -1,10 +1,10 @@
 """Stage `baseline`: the carrier x hour rate and the majority class, backtested like the model."""
 
-from flights import paths
 from flights.model.features import FORBIDDEN_COLUMNS
 from flights.model.train import backtest_plan
-from flights.params import project_params
-from flights.vocabulary import LABEL
+from flights.shared import paths
+from flights.shared.params import project_params
+from flights.shared.vocabulary import LABEL
 from mlkit.backtest import fit_backtested, out_of_fold
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
 from mlkit.config import require
@@ -20,7 +20,7 @@ def main(params: dict) -> None:
     group_by = settings["group_by"]
     outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
     known_before = set(train.columns) - outcomes  # no outcome may group the rates
-    require(  # the rest of group_by's rule is in flights.params.Baseline
+    require(  # the rest of group_by's rule is in flights.shared.params.Baseline
         set(group_by) <= known_before,
         "baseline.group_by",
         group_by,

@@ -1,8 +1,8 @@
 """Stage `context`: the booking-time context table (schedule congestion, recent history) of every date."""
 
-from flights import paths
 from flights.model.context import CONTEXT_FIELDS, build_context
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import read_parquet, write_parquet
 from mlkit.stage import run_stage
 

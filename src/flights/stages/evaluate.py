@@ -5,10 +5,10 @@ backtest months (out of fold) and on the test months."""
 
 import pandas as pd
 
-from flights import paths
 from flights.model.train import TRUSTED_TYPES, load_pipeline
-from flights.params import project_params
-from flights.vocabulary import LABEL, flight_keys
+from flights.shared import paths
+from flights.shared.params import project_params
+from flights.shared.vocabulary import LABEL, flight_keys
 from mlkit.backtest import FOLD, PROBA, ROW, compared
 from mlkit.bootstrap import delta_record
 from mlkit.config import require
@@ -25,7 +25,7 @@ BASELINES = {"baseline": paths.BASELINE, "majority": paths.MAJORITY}
 
 
 def check_slices(slices: list[str], columns: pd.Index) -> None:
-    """The rule of evaluate.slices that needs the data (the rest is in flights.params.Evaluate)."""
+    """The rule of evaluate.slices that needs the data (the rest is in flights.shared.params.Evaluate)."""
     require(
         set(slices) <= set(columns),
         "evaluate.slices",

@@ -2,9 +2,9 @@
 
 from functools import partial
 
-from flights import paths
 from flights.data.explore import figures
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import atomic_dir, read_json, read_parquet, write_csv
 from mlkit.plots import bar_chart
 from mlkit.runtime import in_parallel

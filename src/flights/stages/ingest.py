@@ -1,8 +1,8 @@
 """Stage `ingest`: the raw tables as typed Parquet in data/raw/."""
 
-from flights import paths
 from flights.data.ingest import check_tracked_source, read_tables, row_account, select
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import atomic_dir, write_json, write_parquet
 from mlkit.stage import run_stage
 

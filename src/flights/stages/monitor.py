@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from flights import paths
 from flights.model.train import load_pipeline
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.drift import drift_table
 from mlkit.io import read_parquet, write_json
 from mlkit.stage import run_stage

@@ -1,9 +1,9 @@
 """Stage `prepare`: cleaned, joined, labelled flights and the account of their rows."""
 
-from flights import paths
 from flights.data.prepare import prepare
 from flights.data.tables import TABLES
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import read_parquet, write_json, write_parquet
 from mlkit.stage import run_stage
 

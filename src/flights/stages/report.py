@@ -1,8 +1,8 @@
 """Stage `report`: reports/index.html, self-contained, for end users."""
 
-from flights import paths
 from flights.delivery.report import data_sections, delivery_sections, headline, model_sections
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import read_json, write_text
 from mlkit.report import render
 from mlkit.stage import run_stage

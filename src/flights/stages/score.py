@@ -1,9 +1,9 @@
 """Stage `score`: the latest month as a stand-in for tomorrow's schedule, scored with the model."""
 
-from flights import paths
 from flights.delivery.score import batch_month, score_flights
 from flights.model.train import load_pipeline
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import atomic_dir, read_json, read_parquet, write_json, write_parquet
 from mlkit.persistence import file_md5
 from mlkit.stage import run_stage

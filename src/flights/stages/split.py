@@ -2,9 +2,9 @@
 (Nov-Dec) as separate files, and the data's row account from raw tables to split parts
 (metrics/data_quality.json)."""
 
-from flights import paths
-from flights.params import project_params
-from flights.vocabulary import LABEL
+from flights.shared import paths
+from flights.shared.params import project_params
+from flights.shared.vocabulary import LABEL
 from mlkit.io import read_json, read_parquet, write_json, write_parquet
 from mlkit.split import split_account, split_by_period, summary
 from mlkit.stage import run_stage

@@ -1,13 +1,13 @@
 """Stage `train`: the chosen model family backtested over the folds of `split`, its out-of-fold
 predictions and validation metrics (the fold mean and each fold), the saved Pipeline and its card."""
 
-from flights import paths
 from flights.model.card import model_card
 from flights.model.context import detach, read_context
 from flights.model.features import fit_columns
 from flights.model.train import backtest_plan, build_pipeline
-from flights.params import project_params
-from flights.vocabulary import LABEL
+from flights.shared import paths
+from flights.shared.params import project_params
+from flights.shared.vocabulary import LABEL
 from mlkit.backtest import RowCap, fit_backtested, out_of_fold
 from mlkit.io import read_parquet, write_json, write_parquet
 from mlkit.persistence import save_model

@@ -1,9 +1,9 @@
 """Stage `validate`: hard rules stop the pipeline; soft findings go to metrics/validate.json."""
 
-from flights import paths
 from flights.data.tables import TABLES
 from flights.data.validate import assess
-from flights.params import project_params
+from flights.shared import paths
+from flights.shared.params import project_params
 from mlkit.io import read_parquet, write_json
 from mlkit.stage import run_stage
 

@@ -9,9 +9,9 @@ first, e.g. `git fetch --depth 1 origin main:refs/remotes/origin/main`, then
 
 import sys
 
-from flights import paths
 from flights.data.validate import JOINS
-from flights.vocabulary import FLIGHT_KEYS, LABEL
+from flights.shared import paths
+from flights.shared.vocabulary import FLIGHT_KEYS, LABEL
 from mlkit.backtest import FOLD
 from mlkit.tooling import pr_report
 from mlkit.tooling.base_run import PredictionFiles
@@ -38,7 +38,7 @@ DATA_FIELDS = (  # (label, source.dotted.key) of the data diff; sources in PROJE
 RESCORE_SCRIPT = """
 import sys
 import pandas as pd
-from flights import paths
+from flights.shared import paths
 from flights.model.train import load_pipeline
 model = load_pipeline(paths.MODEL, paths.CONTEXT)
 proba = model.predict_proba(pd.read_parquet(sys.argv[1]))[:, 1]

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from flights import paths
-from flights.params import Metric, check_params, project_params
+from flights.shared import paths
+from flights.shared.params import Metric, check_params, project_params
 from mlkit.config import ParamError, Section, parent_of, parse_params, positive, validate_params, whole
 from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
@@ -110,7 +110,7 @@ def with_settings(params: dict, settings: dict[str, object]) -> dict:
 
 
 def check_values(runs: list[dict[str, object]], params: dict, source: str) -> None:
-    """Every run's params, every section, through the models of flights.params (those a stage validates
+    """Every run's params, every section, through the models of flights.shared.params (those a stage validates
     when it starts): a bad value anywhere is refused before anything is queued."""
     for run in runs:
         try:

@@ -2,7 +2,7 @@
 
 import sys
 
-from flights import paths
+from flights.shared import paths
 from mlkit.tooling import verify
 
 if __name__ == "__main__":

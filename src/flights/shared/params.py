@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
-from flights import paths
-from flights.vocabulary import LABEL_POLICIES, MONTHS
+from flights.shared import paths
+from flights.shared.vocabulary import LABEL_POLICIES, MONTHS
 from mlkit.config import (
     Distinct,
     NotNaN,
