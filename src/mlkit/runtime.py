@@ -69,11 +69,19 @@ def _call(index: int) -> Any:
     return _pending[index]()
 
 
+def _worker_started() -> None:
+    """A pool worker dies at once on SIGTERM, as multiprocessing expects. The stage's own handler
+    (`end_with_parent`) would turn the signal into SystemExit, which a worker waiting on the task
+    queue's lock never reaches once another worker died holding it: the pool then waits forever."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def in_parallel(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """The results of independent calls, in order, computed in up to `jobs()` forked processes.
 
     A forked child shares the caller's data without a copy; only the results travel back, pickled.
-    With one job the calls simply run here, one after another.
+    With one job the calls simply run here, one after another. The workers end by closing the pool,
+    not by a signal; a failure terminates them.
     """
     workers = min(jobs(), len(calls))
     if workers <= 1:
@@ -81,7 +89,10 @@ def in_parallel(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     global _pending
     _pending = list(calls)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_call, range(len(calls)), chunksize=1)
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_started) as pool:
+            results = pool.map(_call, range(len(calls)), chunksize=1)
+            pool.close()
+            pool.join()
+            return results
     finally:
         _pending = []

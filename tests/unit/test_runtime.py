@@ -1,12 +1,14 @@
 """Unit tests of mlkit.runtime: process parallelism that leaves results unchanged."""
 
+import multiprocessing
 import os
+import signal
 
 import numpy as np
 import pytest
 
 from mlkit.errors import ParamError
-from mlkit.runtime import JOBS_VARIABLE, in_parallel, jobs
+from mlkit.runtime import JOBS_VARIABLE, _terminated, in_parallel, jobs
 
 DATA = np.arange(1_000_000, dtype=float)
 
@@ -30,6 +32,21 @@ def test_an_error_in_a_call_reaches_the_caller(monkeypatch):
     monkeypatch.setenv(JOBS_VARIABLE, "2")
     with pytest.raises(ZeroDivisionError):
         in_parallel([lambda: 1, lambda: 1 / 0])
+
+
+def test_workers_die_on_sigterm_and_end_without_it(monkeypatch):
+    """A stage turns SIGTERM into SystemExit (end_with_parent); its pool workers must not inherit that,
+    or a worker waiting on the task queue's lock outlives the pool's terminate and the stage hangs
+    (seen in `make bench`: evaluate waited 13 minutes on its idle worker). Normal completion closes
+    the pool: no worker is left to signal."""
+    monkeypatch.setenv(JOBS_VARIABLE, "2")
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        handlers = in_parallel([lambda: signal.getsignal(signal.SIGTERM)] * 2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert handlers == [signal.SIG_DFL, signal.SIG_DFL]
+    assert multiprocessing.active_children() == []
 
 
 def test_jobs_default_to_the_cpus_available(monkeypatch):
