@@ -1,5 +1,6 @@
 """A second real pipeline: `make new` on palmerpenguins (target sex, positive male, TIME year) makes ONE
-project per session, in which its own Makefile contract runs with this repository's environment
+project per session, its DVC remote an S3 bucket on the session's moto server (`make bench` runs the
+default, a folder beside DEST), in which its own Makefile contract runs with this repository's environment
 (NO_SETUP=1: the installs are timed by hand and by `make bench`). Also: a failing first `dvc repro`
 leaves no DEST, and `copier update` brings a later template change into a generated project."""
 
@@ -40,7 +41,7 @@ ROW = {
 @dataclass(frozen=True)
 class Generated:
     dest: Path
-    remote: Path
+    bucket: str
     env: dict
 
     def run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -70,21 +71,31 @@ def environment(dest: Path) -> dict:
     )
 
 
-def make_new(dest: Path, data: Path, *extra: str) -> subprocess.CompletedProcess:
+def make_new(dest: Path, data: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "mlkit.tooling.new", "--data", str(data), "--dest", str(dest), *extra]
     return subprocess.run(
-        command, cwd=REPO, env=environment(dest), capture_output=True, text=True, timeout=TIMEOUT, check=False
+        command,
+        cwd=REPO,
+        env=env or environment(dest),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
     )
 
 
 @pytest.fixture(scope="session")
-def penguins(tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    """One generated project per session: its first `dvc repro` ran inside `make new`."""
-    root = tmp_path_factory.mktemp("generated")
-    dest = root / "penguins"
-    made = make_new(dest, PENGUINS, "--target", "sex", "--positive", "male", "--time", "year")
+def penguins(tmp_path_factory: pytest.TempPathFactory, s3_server) -> Generated:
+    """One generated project per session: its first `dvc repro` ran inside `make new`, which pushed the
+    data, the outputs and the run-cache to an S3 bucket (REMOTE=s3://...)."""
+    dest = tmp_path_factory.mktemp("generated") / "penguins"
+    env = environment(dest) | s3_server.env
+    remote = s3_server.bucket("penguins") + "/project"
+    made = make_new(
+        dest, PENGUINS, "--target", "sex", "--positive", "male", "--time", "year", "--remote", remote, env=env
+    )
     assert made.returncode == 0, made.stderr
-    return Generated(dest, root / "penguins-dvc-remote", environment(dest))
+    return Generated(dest, "penguins", env)
 
 
 def test_the_project_is_one_commit_that_stands_alone(penguins):
@@ -99,7 +110,17 @@ def test_the_project_is_one_commit_that_stands_alone(penguins):
     # no path back into this repository, but the template's source that `copier update` reads
     for name in set(tracked) - {".copier-answers.yml", wheel}:
         assert str(REPO) not in (penguins.dest / name).read_text(errors="replace"), name
-    assert any(penguins.remote.rglob("*")), "the data and outputs were pushed to the default remote"
+
+
+def test_a_clone_of_dest_pulls_its_data_and_outputs_from_the_s3_remote(penguins, s3_server, tmp_path):
+    assert any(key.startswith("project/files/md5/") for key in s3_server.keys(penguins.bucket))
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(penguins.dest), str(clone)], check=True, timeout=TIMEOUT)
+    teammate = Generated(clone, penguins.bucket, penguins.env)
+    assert teammate.run("dvc", "remote", "list").stdout.split()[:2] == ["storage", "s3://penguins/project"]
+    teammate.run("dvc", "pull", "--quiet")
+    assert (clone / "data/penguins.csv").read_bytes() == (penguins.dest / "data/penguins.csv").read_bytes()
+    assert "up to date" in teammate.run("dvc", "status").stdout
 
 
 def test_make_lint_passes_on_the_generated_code_and_workflows(penguins):
