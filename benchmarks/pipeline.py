@@ -9,7 +9,7 @@ TARGETS = {
     "noop_over_floor": 1.40,
     "data_stages_dvc_s": 15.0,
     "dvc_overhead_s": 2.0,
-    "full_pipeline_dvc_s": 45.0,
+    "full_pipeline_dvc_s": 65.0,  # the comparison's backtest and intervals: within 2x the 32.5 s before them
 }
 # What a code dependency on a whole room costs: one module of each room edited (a comment appended), then
 # `dvc repro`: every stage that declares the room re-runs, including those that do not import that module.
