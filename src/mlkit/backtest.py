@@ -168,17 +168,21 @@ def fit_backtested(
         scored = train[train[plan.column] == fold.period]
         return positive_proba(make().fit(fit, fit[target]), scored)
 
-    # the final fit is the longest: first, so that the folds share the other processes meanwhile
     def final_fit() -> ClassifierMixin:
         rows = fitted(train)
         return make().fit(rows, rows[target])
 
+    # longest first (the final fit, then the folds by how many periods they fit on): the processes pair
+    # long fits with short ones and end nearly together. Results come back in call order.
+    by_length = sorted(plan.folds, key=lambda fold: -len(fold.fit_periods))
     calls: list[Callable[[], Any]] = [final_fit]
-    calls += [partial(fold_proba, fold) for fold in plan.folds]
-    final, *probas = in_parallel(calls)
+    calls += [partial(fold_proba, fold) for fold in by_length]
+    final, *longest_first = in_parallel(calls)
+    probas = dict(zip([fold.period for fold in by_length], longest_first, strict=True))
 
     parts = []
-    for fold, proba in zip(plan.folds, probas, strict=True):
+    for fold in plan.folds:
+        proba = probas[fold.period]
         index = train.index[train[plan.column] == fold.period]
         parts.append(pd.DataFrame({FOLD: fold.period, PROBA: proba}, index=index))
     predictions = pd.concat(parts)

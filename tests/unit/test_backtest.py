@@ -93,7 +93,7 @@ def test_no_fit_sees_its_own_period_a_later_one_or_a_test_period(monkeypatch):
     result = fit_backtested(make, frame, TARGET, walk_forward("period", TRAIN, BACKTEST))
     final, *folds = fitted
     assert final.periods_ == TRAIN  # the final model: every training period, no test period
-    assert [model.periods_ for model in folds] == [[1], [1, 2, 3], [1, 2, 3, 4, 5]]
+    assert [model.periods_ for model in folds] == [[1, 2, 3, 4, 5], [1, 2, 3], [1]]  # longest first
     assert result.model is final
     assert not set(result.predictions[FOLD]) & set(TEST)
 
