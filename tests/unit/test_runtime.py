@@ -36,9 +36,8 @@ def test_an_error_in_a_call_reaches_the_caller(monkeypatch):
 
 def test_workers_die_on_sigterm_and_end_without_it(monkeypatch):
     """A stage turns SIGTERM into SystemExit (end_with_parent); its pool workers must not inherit that,
-    or a worker waiting on the task queue's lock outlives the pool's terminate and the stage hangs
-    (seen in `make bench`: evaluate waited 13 minutes on its idle worker). Normal completion closes
-    the pool: no worker is left to signal."""
+    or a worker waiting on the task queue's lock outlives the pool's terminate and the stage hangs.
+    Normal completion closes the pool: no worker is left to signal."""
     monkeypatch.setenv(JOBS_VARIABLE, "2")
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
