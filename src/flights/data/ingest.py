@@ -33,9 +33,9 @@ def source_folder(source: str) -> Path:
 
 
 def check_tracked_source(source: str) -> None:
-    """A folder source (text, as shared.params.Data makes sure) must lie under data/source/, which dvc.yaml
-    declares as a dependency of ingest: a folder elsewhere would not be hashed, and new data there would
-    not re-run the pipeline."""
+    """A folder source (text, as flights.shared.params.Data makes sure) must lie under data/source/,
+    which dvc.yaml declares as a dependency of ingest: a folder elsewhere would not be hashed, and new
+    data there would not re-run the pipeline."""
     require(
         source == PACKAGE_SOURCE or Path(source).resolve().is_relative_to(paths.SOURCE.resolve()),
         "data.source",
