@@ -6,7 +6,8 @@ A pipeline writes its own vocabulary, table rules, features and one thin entry p
 - running a stage: `mlkit.stage` (pinned threads, params read once, bad input as one line and exit 1),
   `mlkit.runtime` (threads and processes), `mlkit.errors`, `mlkit.config` (`params.yaml` and its checks),
   `mlkit.commands` (git and DVC);
-- data: `mlkit.io` (atomic, byte-stable files), `mlkit.validation` (hard and soft table rules),
+- data: `mlkit.io` (atomic, byte-stable files), `mlkit.streaming` (tables larger than memory, a row group
+  at a time), `mlkit.validation` (hard and soft table rules),
   `mlkit.fields` and `mlkit.records` (one field table as pandera and pydantic rules), `mlkit.eda`,
   `mlkit.context` (features taken from other rows and earlier periods), `mlkit.split`;
 - models: `mlkit.baselines`, `mlkit.backtest` (the validation protocol), `mlkit.metrics` (names and

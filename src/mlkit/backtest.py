@@ -123,11 +123,12 @@ class RowCap:
     max_rows: int
     seed: int = 0
 
-    def apply(self, rows: pd.DataFrame) -> pd.DataFrame:
-        if len(rows) <= self.max_rows:
-            return rows
-        chosen = np.random.default_rng(self.seed).choice(len(rows), self.max_rows, replace=False)
-        return rows.iloc[np.sort(chosen)]
+    def apply(self, positions: np.ndarray) -> np.ndarray:
+        """The positions (of a fit's rows, in the data's order) that a fit on them is given."""
+        if len(positions) <= self.max_rows:
+            return positions
+        chosen = np.random.default_rng(self.seed).choice(len(positions), self.max_rows, replace=False)
+        return positions[np.sort(chosen)]
 
     def describe(self, rows: int) -> dict:
         """What a fit on `rows` rows was given, for a model card."""
@@ -148,11 +149,12 @@ def fit_backtested(
     pooled out-of-fold predictions unless given: a majority-class model has no threshold to choose,
     its yes/no is its class (0.5). The fits are independent, so they run side by side in forked
     processes (`mlkit.runtime.in_parallel`), each fold predicting its own period there. With a `cap`,
-    each fit sees at most its number of rows (`RowCap`).
+    each fit sees at most its number of rows (`RowCap`), and training data beyond it are fitted one fit
+    at a time.
     """
-    fitted = cap.apply if cap is not None else (lambda rows: rows)
     periods = frame[plan.column]
-    train = frame[periods.isin(plan.train_periods)]
+    in_train = periods.isin(plan.train_periods).to_numpy()
+    train = frame if in_train.all() else frame[in_train]  # no copy of a frame of training rows only
     _check_fit_rows(train, target, "the training data")
     for fold in plan.folds:
         if not (periods == fold.period).any():
@@ -163,13 +165,18 @@ def fit_backtested(
             f"the fit of backtest {plan.column} {fold.period} ({plan.column}s {list(fold.fit_periods)})",
         )
 
+    def fit_rows(fit_periods: tuple) -> pd.DataFrame:
+        """The rows a fit on `fit_periods` is given, copied once (capped first)."""
+        positions = np.flatnonzero(train[plan.column].isin(fit_periods).to_numpy())
+        return train.iloc[cap.apply(positions) if cap is not None else positions]
+
     def fold_proba(fold: Fold) -> np.ndarray:
-        fit = fitted(train[train[plan.column].isin(fold.fit_periods)])
+        fit = fit_rows(fold.fit_periods)
         scored = train[train[plan.column] == fold.period]
         return positive_proba(make().fit(fit, fit[target]), scored)
 
     def final_fit() -> ClassifierMixin:
-        rows = fitted(train)
+        rows = fit_rows(plan.train_periods)
         return make().fit(rows, rows[target])
 
     # longest first (the final fit, then the folds by how many periods they fit on): the processes pair
@@ -177,7 +184,10 @@ def fit_backtested(
     by_length = sorted(plan.folds, key=lambda fold: -len(fold.fit_periods))
     calls: list[Callable[[], Any]] = [final_fit]
     calls += [partial(fold_proba, fold) for fold in by_length]
-    final, *longest_first = in_parallel(calls)
+    # beyond the cap the data are large: the fits run one after another, so that one fit's memory is
+    # added to the table's, not one per process
+    capped = cap is not None and len(train) > cap.max_rows
+    final, *longest_first = in_parallel(calls, most=1 if capped else None)
     probas = dict(zip([fold.period for fold in by_length], longest_first, strict=True))
 
     parts = []

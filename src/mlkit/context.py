@@ -27,25 +27,29 @@ def _long(feature: str, values: pd.Series) -> pd.DataFrame:
     return frame.astype({"period": "int64", "key": "str", "value": "float64"})[COLUMNS]
 
 
-def counts(feature: str, period: pd.Series, key: pd.Series) -> pd.DataFrame:
+def tally(period: pd.Series, key: pd.Series, outcome: pd.Series | None = None) -> pd.DataFrame:
+    """The rows and positive `outcome`s of each (period, key), what `counts` and `trailing_rates` are
+    computed from: the tallies of parts of a table with distinct periods, concatenated, are the table's,
+    so that a large table is tallied a part at a time."""
+    outcomes = outcome.to_numpy(dtype=float) if outcome is not None else np.zeros(len(period))
+    rows = pd.DataFrame({"period": period.to_numpy(), "key": key.to_numpy(), "outcome": outcomes})
+    grouped = rows.groupby(["period", "key"], sort=True)["outcome"]
+    return pd.DataFrame({"rows": grouped.size().astype(float), "positive": grouped.sum()})
+
+
+def counts(feature: str, tallied: pd.DataFrame) -> pd.DataFrame:
     """How many rows share each (period, key): known in advance when the rows are a plan (a schedule)."""
-    pairs = pd.DataFrame({"period": period.to_numpy(), "key": key.to_numpy()})
-    return _long(feature, pairs.groupby(["period", "key"], sort=True).size().astype(float))
+    return _long(feature, tallied["rows"])
 
 
 def trailing_rates(
-    feature: str,
-    periods: Sequence[int],
-    period: pd.Series,
-    key: pd.Series,
-    outcome: pd.Series,
-    window: int,
-    prior_weight: float,
+    feature: str, periods: Sequence[int], tallied: pd.DataFrame, window: int, prior_weight: float
 ) -> pd.DataFrame:
-    """For each key and each period P of `periods`: the share of positive `outcome` among the rows of that
+    """For each key and each period P of `periods`: the share of positive outcomes among the rows of that
     key in the `window` periods before P, never P itself nor any later one, smoothed toward the share of
     all rows over the same periods by `prior_weight` pseudo-rows (a key with few or no rows there gets
-    about that overall share). A period whose window holds no row at all gets no value.
+    about that overall share). A period whose window holds no row at all gets no value. `tallied` is
+    `tally` of the rows' periods, keys and outcomes.
 
     `periods` lists every period in order, consecutive, including those without rows; `window` counts
     positions in it.
@@ -53,16 +57,11 @@ def trailing_rates(
     known = pd.Index(periods)
     if not known.is_monotonic_increasing or not known.is_unique:
         raise ValueError("periods must be distinct and in increasing order")
-    if not pd.Index(period.unique()).isin(known).all():
+    if not tallied.index.get_level_values("period").unique().isin(known).all():
         raise ValueError("every row's period must be among `periods`")
-    rows = pd.DataFrame(
-        {"period": period.to_numpy(), "key": key.to_numpy(), "outcome": outcome.to_numpy(dtype=float)}
-    )
-    grouped = rows.groupby(["period", "key"], sort=True)["outcome"]
-    table = pd.DataFrame({"rows": grouped.size().astype(float), "positive": grouped.sum()})
     wide = {
         # pandas-stubs types unstack's fill_value as int, str or dict; pandas takes any scalar
-        column: table[column].unstack("key", fill_value=0.0).reindex(known, fill_value=0.0)  # type: ignore[arg-type]
+        column: tallied[column].unstack("key", fill_value=0.0).reindex(known, fill_value=0.0)  # type: ignore[arg-type]
         for column in ("rows", "positive")
     }
     # the window ending the period before: shift(1) moves the sum of periods P-window..P-1 onto P

@@ -76,14 +76,15 @@ def _worker_started() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def in_parallel(calls: Sequence[Callable[[], Any]]) -> list[Any]:
-    """The results of independent calls, in order, computed in up to `jobs()` forked processes.
+def in_parallel(calls: Sequence[Callable[[], Any]], most: int | None = None) -> list[Any]:
+    """The results of independent calls, in order, computed in up to `jobs()` forked processes (and at
+    most `most`: a caller whose calls each need much memory runs fewer side by side).
 
     A forked child shares the caller's data without a copy; only the results travel back, pickled.
     With one job the calls simply run here, one after another. The workers end by closing the pool,
     not by a signal; a failure terminates them.
     """
-    workers = min(jobs(), len(calls))
+    workers = min(jobs(), len(calls), most or len(calls))
     if workers <= 1:
         return [call() for call in calls]
     global _pending

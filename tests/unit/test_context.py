@@ -14,13 +14,15 @@ from flights.model.context import (
     HISTORY_FEATURES,
     attach,
     build_context,
+    context_table,
     detach,
     flight_key,
     frame_keys,
+    tallies,
 )
 from flights.model.features import FORBIDDEN_COLUMNS, ContextMissing, feature_names, model_inputs
 from flights.model.train import TRUSTED_TYPES, build_pipeline
-from mlkit.context import ContextTable, trailing_rates
+from mlkit.context import ContextTable, tally, trailing_rates
 from mlkit.persistence import canonical_bytes, load_model, save_model
 
 ALL_ON = {"weather": True, "congestion": True, "calendar": True, "history": True}
@@ -94,16 +96,26 @@ def test_history_window_and_smoothing_by_hand():
     period = pd.Series([1, 1, 2, 3, 3, 4, 5])
     key = pd.Series(["a", "b", "a", "a", "b", "a", "b"])
     outcome = pd.Series([1, 0, 1, 0, 0, 1, 1])
-    exact = trailing_rates("f", range(1, 7), period, key, outcome, window=2, prior_weight=0.0)
+    tallied = tally(period, key, outcome)
+    exact = trailing_rates("f", range(1, 7), tallied, window=2, prior_weight=0.0)
     rates = exact.set_index(["period", "key"])["value"]
     assert 1 not in rates.index.get_level_values("period")  # nothing before the first period
     assert rates[(2, "a")] == 1.0 and rates[(2, "b")] == 0.0
     assert rates[(4, "a")] == 0.5  # periods 2 and 3: one of two
     assert rates[(6, "b")] == 1.0  # the period after the data: its history is known
     assert rates[(4, "b")] == 0.0  # period 3: none of one
-    smoothed = trailing_rates("f", range(1, 7), period, key, outcome, window=2, prior_weight=2.0)
+    smoothed = trailing_rates("f", range(1, 7), tallied, window=2, prior_weight=2.0)
     value = smoothed.set_index(["period", "key"])["value"][(3, "b")]  # b: 0 of 1; all: 2 of 3
     assert value == pytest.approx((0 + 2 * 2 / 3) / (1 + 2))
+
+
+def test_the_tallies_of_parts_give_the_table_of_the_whole():
+    """The stage tallies whole months one at a time; halves of the test's month, by date, give the
+    table of the month in one part."""
+    flights = raw_schedule()
+    halves = [tallies(flights[(flights["day"] <= 15) == first], 15) for first in (True, False)]
+    tallied = {feature: pd.concat([half[feature] for half in halves]) for feature in halves[0]}
+    pd.testing.assert_frame_equal(context_table(tallied, 3, 5.0), build_context(flights, 3, 5.0, 15))
 
 
 def test_congestion_counts_the_schedule():

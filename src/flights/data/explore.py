@@ -22,6 +22,19 @@ AXIS_NAMES = {
     "visib": "visibility (miles)", "wind_speed": "wind speed (mph)",
 }  # fmt: skip
 UNORDERED = ("carrier", "origin", "dest")
+# what the figures read of the prepared flights: the date (the weekday), the groups, weather, delay, label
+FIGURE_COLUMNS = [
+    "year",
+    "month",
+    "day",
+    "hour",
+    "carrier",
+    "origin",
+    "dest",
+    *WEATHER_BINS,
+    "arr_delay",
+    LABEL,
+]
 
 
 @dataclass(frozen=True)
@@ -55,15 +68,17 @@ def coverage_table(join_coverage: dict) -> pd.DataFrame:
     )
 
 
-def missing_table(flights: pd.DataFrame) -> pd.DataFrame:
-    share = flights.isna().mean()
+def missing_table(share: pd.Series) -> pd.DataFrame:
+    """The columns that miss values, by the share of rows missing one (`mlkit.streaming.missing_shares`)."""
     share = share[share > 0].sort_values(ascending=False, kind="stable")
     return pd.DataFrame({"column": share.index, "missing_share": share.to_numpy()})
 
 
-def figures(flights: pd.DataFrame, settings: dict, join_coverage: dict) -> dict[str, Figure]:
-    """Every exploratory figure of the report, keyed by its file stem; `settings` is params' `explore`,
-    `join_coverage` validate's."""
+def figures(
+    flights: pd.DataFrame, settings: dict, join_coverage: dict, missing_share: pd.Series
+) -> dict[str, Figure]:
+    """Every exploratory figure of the report, keyed by its file stem, from the FIGURE_COLUMNS of the
+    flights; `settings` is params' `explore`, `join_coverage` validate's, `missing_share` every column's."""
     flights = add_weekday(flights)
     rate, top_n, least = "share of flights disrupted", settings["top_n"], settings["min_group_rows"]
     overall = (float(flights[LABEL].mean()), f"all flights ({flights[LABEL].mean():.1%})")
@@ -100,7 +115,7 @@ def figures(flights: pd.DataFrame, settings: dict, join_coverage: dict) -> dict[
         "flights",
     )
     found["missing_values"] = Figure(
-        missing_table(flights), "column", "missing_share", "share missing, by column", "column",
+        missing_table(missing_share), "column", "missing_share", "share missing, by column", "column",
         "share of flights missing the value", share=True,
     )  # fmt: skip
     found["join_coverage"] = Figure(

@@ -1,5 +1,7 @@
 """Cleaning and joins: one row per scheduled flight, its status, its label, and what was known at booking."""
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -63,32 +65,53 @@ def join_reference(flights: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd
     return joined
 
 
-def prepare(tables: dict[str, pd.DataFrame], label_params: dict) -> tuple[pd.DataFrame, dict]:
-    """The modelling table and the row accounting for data_quality.json."""
-    flights = tables["flights"]
+def prepare_part(
+    flights: pd.DataFrame, reference: dict[str, pd.DataFrame], label_params: dict
+) -> tuple[pd.DataFrame, Counter]:
+    """The modelling table of some flights (whole days: it is sorted by scheduled hour) joined with the
+    cleaned `reference` tables, and its row counts for `account`."""
     status = flight_status(flights)
-    weather, blanked = clean_weather(tables["weather"])
     kept, target = label(flights, status, label_params)
-    table = join_reference(kept.assign(status=status[kept.index]), {**tables, "weather": weather})
+    table = join_reference(kept.assign(status=status[kept.index]), reference)
     table[LABEL] = target.to_numpy()
     table = table.sort_values(["time_hour", "origin", "carrier", "flight"], kind="stable")
     table = table.reset_index(drop=True)
-    counts = status.value_counts()
-    accounting = {
-        "rows_in": len(flights),
-        "rows_out": len(table),
-        "rows_excluded_by_label_policy": len(flights) - len(kept),
+    completed = status == "completed"
+    counts = Counter(
+        rows_in=len(flights),
+        rows_out=len(table),
+        positive=int(table[LABEL].sum()),
+        completed_late=int((flights.loc[completed, "arr_delay"] >= label_params["delay_minutes"]).sum()),
+        without_weather_temp=int(table["temp"].isna().sum()),
+        without_plane=int(table["plane_seats"].isna().sum()),
+        without_dest_airport=int(table["dest_lat"].isna().sum()),
+    )
+    counts.update({f"status_{name}": int(rows) for name, rows in status.value_counts().items()})
+    return table, counts
+
+
+def account(counts: Counter, blanked: int, label_params: dict) -> dict:
+    """The row accounting for data_quality.json from the summed counts of every part."""
+    completed = counts["status_completed"]
+    return {
+        "rows_in": counts["rows_in"],
+        "rows_out": counts["rows_out"],
+        "rows_excluded_by_label_policy": counts["rows_in"] - counts["rows_out"],
         "label_policy": label_params["policy"],
-        "status_counts": {s: int(counts.get(s, 0)) for s in STATUSES},
-        "label_rate": float(table[LABEL].mean()),
-        "label_rate_completed_only": float(
-            (flights.loc[status == "completed", "arr_delay"] >= label_params["delay_minutes"]).mean()
-        ),
+        "status_counts": {s: counts[f"status_{s}"] for s in STATUSES},
+        "label_rate": counts["positive"] / counts["rows_out"] if counts["rows_out"] else float("nan"),
+        "label_rate_completed_only": counts["completed_late"] / completed if completed else float("nan"),
         "weather_values_blanked": {f"wind_speed_above_{MAX_WIND_SPEED_MPH}_mph": blanked},
         "rows_without": {
-            "weather_temp": int(table["temp"].isna().sum()),
-            "plane": int(table["plane_seats"].isna().sum()),
-            "dest_airport": int(table["dest_lat"].isna().sum()),
+            "weather_temp": counts["without_weather_temp"],
+            "plane": counts["without_plane"],
+            "dest_airport": counts["without_dest_airport"],
         },
     }
-    return table, accounting
+
+
+def prepare(tables: dict[str, pd.DataFrame], label_params: dict) -> tuple[pd.DataFrame, dict]:
+    """The modelling table and the row accounting for data_quality.json, in one part."""
+    weather, blanked = clean_weather(tables["weather"])
+    table, counts = prepare_part(tables["flights"], {**tables, "weather": weather}, label_params)
+    return table, account(counts, blanked, label_params)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from mlkit.context import ContextTable, counts, trailing_rates
+from mlkit.context import ContextTable, counts, tally, trailing_rates
 from mlkit.io import read_parquet
 
 CONGESTION_FEATURES = ["origin_hour_flights", "dest_hour_flights", "carrier_day_flights"]
@@ -80,22 +80,35 @@ def _every_date(first: int, last: int) -> list[int]:
     return (days.year * 10000 + days.month * 100 + days.day).tolist()
 
 
-def build_context(
-    flights: pd.DataFrame, history_days: int, prior_weight: float, delay_minutes: int
-) -> pd.DataFrame:
-    """The context table of the raw flights table (every scheduled flight, cancelled ones included)."""
+def tallies(flights: pd.DataFrame, delay_minutes: int) -> dict[str, pd.DataFrame]:
+    """Each feature's `mlkit.context.tally` of raw flights (every scheduled flight, cancelled ones
+    included); the tallies of whole months, concatenated, are those of the months together."""
     date = flight_date(flights)
     # the `disrupted` label: late by delay_minutes or more, or no arrival delay (cancelled or diverted)
     disrupted = ~(flights["arr_delay"] < delay_minutes)
-    dates = _every_date(int(date.min()), int(date.max())) if len(flights) else []
-    tables = [counts(feature, date, frame_keys(flights, feature)) for feature in CONGESTION_FEATURES]
+    return {
+        feature: tally(date, frame_keys(flights, feature), disrupted if feature in HISTORY_FEATURES else None)
+        for feature in CONGESTION_FEATURES + HISTORY_FEATURES
+    }
+
+
+def context_table(tallied: dict[str, pd.DataFrame], history_days: int, prior_weight: float) -> pd.DataFrame:
+    """The context table from the `tallies` of every flight."""
+    dates = tallied[CONGESTION_FEATURES[0]].index.get_level_values("period")
+    every = _every_date(int(dates.min()), int(dates.max())) if len(dates) else []
+    tables = [counts(feature, tallied[feature]) for feature in CONGESTION_FEATURES]
     tables += [
-        trailing_rates(
-            feature, dates, date, frame_keys(flights, feature), disrupted, history_days, prior_weight
-        )
+        trailing_rates(feature, every, tallied[feature], history_days, prior_weight)
         for feature in HISTORY_FEATURES
     ]
     return pd.concat(tables, ignore_index=True)
+
+
+def build_context(
+    flights: pd.DataFrame, history_days: int, prior_weight: float, delay_minutes: int
+) -> pd.DataFrame:
+    """The context table of the raw flights table, in one part."""
+    return context_table(tallies(flights, delay_minutes), history_days, prior_weight)
 
 
 def read_context(path: Path) -> ContextTable:

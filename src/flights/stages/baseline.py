@@ -8,24 +8,28 @@ from flights.shared.vocabulary import LABEL
 from mlkit.backtest import fit_backtested, out_of_fold
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
 from mlkit.config import require
-from mlkit.io import read_parquet, write_json, write_parquet
+from mlkit.io import parquet_columns, read_parquet, write_json, write_parquet
 from mlkit.persistence import save_model
 from mlkit.stage import run_stage
 
 
 def main(params: dict) -> None:
     settings = params["baseline"]
-    train = read_parquet(paths.split_part("train"))
     plan = backtest_plan(params["split"])
     group_by = settings["group_by"]
     outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
-    known_before = set(train.columns) - outcomes  # no outcome may group the rates
+    known_before = (
+        set(parquet_columns(paths.split_part("train"))) - outcomes
+    )  # no outcome may group the rates
     require(  # the rest of group_by's rule is in flights.shared.params.Baseline
         set(group_by) <= known_before,
         "baseline.group_by",
         group_by,
         "a list of columns known at scheduling time, such as [carrier, hour]",
     )
+    # what the fits read, no more: the grouping columns, the folds' period and the label
+    columns = list(dict.fromkeys([*group_by, plan.column, LABEL]))
+    train = read_parquet(paths.split_part("train"), columns=columns)
     rate = fit_backtested(
         lambda: GroupRateClassifier(tuple(group_by), settings["smoothing"]), train, LABEL, plan
     )

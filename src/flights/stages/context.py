@@ -1,20 +1,28 @@
-"""Stage `context`: the booking-time context table (schedule congestion, recent history) of every date."""
+"""Stage `context`: the booking-time context table (schedule congestion, recent history) of every date,
+from the raw flights tallied a part (whole months) at a time."""
 
-from flights.model.context import CONTEXT_FIELDS, build_context
+import pandas as pd
+
+from flights.model.context import CONTEXT_FIELDS, context_table, tallies
 from flights.shared import paths
 from flights.shared.params import project_params
 from mlkit.io import read_parquet, write_parquet
 from mlkit.stage import run_stage
+from mlkit.streaming import period_filters
 
 
 def main(params: dict) -> None:
     settings = params["features"]
     # every scheduled flight, whatever label.policy keeps; only the fields the table is made of
-    flights = read_parquet(paths.raw_table("flights"), columns=CONTEXT_FIELDS)
-    table = build_context(
-        flights, settings["history_days"], settings["history_prior"], params["label"]["delay_minutes"]
-    )
-    write_parquet(table, paths.CONTEXT)
+    flights = paths.raw_table("flights")
+    parts = [
+        tallies(
+            read_parquet(flights, columns=CONTEXT_FIELDS, filters=months), params["label"]["delay_minutes"]
+        )
+        for months in period_filters(flights, ["year", "month"])
+    ]
+    tallied = {feature: pd.concat([part[feature] for part in parts]) for feature in parts[0]}
+    write_parquet(context_table(tallied, settings["history_days"], settings["history_prior"]), paths.CONTEXT)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Stage `monitor`: drift of the scored batch against the training data, feature by feature and in score."""
 
+import numpy as np
 import pandas as pd
 
 from flights.model.train import load_pipeline
@@ -8,14 +9,18 @@ from flights.shared.params import project_params
 from mlkit.drift import drift_table
 from mlkit.io import read_parquet, write_json
 from mlkit.stage import run_stage
+from mlkit.streaming import parquet_rows, read_parquet_rows
 
 
 def main(params: dict) -> None:
     settings = params["monitor"]
     model = load_pipeline(paths.MODEL, paths.CONTEXT)
-    training = read_parquet(paths.split_part("train"))
-    rows = min(settings["reference_rows"], len(training))
-    reference = training.sample(n=rows, random_state=settings["seed"])
+    training = paths.split_part("train")
+    total = parquet_rows(training)
+    # the rows DataFrame.sample(n, random_state=seed) draws, read without reading the whole table
+    rows = min(settings["reference_rows"], total)
+    positions = np.random.RandomState(settings["seed"]).choice(total, size=rows, replace=False)
+    reference = read_parquet_rows(training, positions)
     batch = read_parquet(paths.SCORED / "scored.parquet")
     to_features = model.named_steps["schedule"].transform
     features = to_features(reference)  # derived once: for drift, and for the model's scores

@@ -1,18 +1,33 @@
-"""Stage `prepare`: cleaned, joined, labelled flights and the account of their rows."""
+"""Stage `prepare`: cleaned, joined, labelled flights and the account of their rows, a part (whole
+months) at a time so that memory stays bounded as the flights grow."""
 
-from flights.data.prepare import prepare
+from collections import Counter
+
+from flights.data.prepare import account, clean_weather, prepare_part
 from flights.data.tables import TABLES
 from flights.shared import paths
 from flights.shared.params import project_params
-from mlkit.io import read_parquet, write_json, write_parquet
+from mlkit.io import read_parquet, write_json
 from mlkit.stage import run_stage
+from mlkit.streaming import period_filters, write_parquet_parts
 
 
 def main(params: dict) -> None:
-    tables = {table: read_parquet(paths.raw_table(table)) for table in TABLES}
-    table, accounting = prepare(tables, params["label"])
-    write_parquet(table, paths.PREPARED)
-    write_json(accounting, paths.PREPARE_METRICS)
+    reference = {table: read_parquet(paths.raw_table(table)) for table in TABLES if table != "flights"}
+    reference["weather"], blanked = clean_weather(reference["weather"])
+    flights = paths.raw_table("flights")
+    counts: Counter[str] = Counter()
+
+    def parts():
+        for months in period_filters(flights, ["year", "month"]):
+            table, part_counts = prepare_part(
+                read_parquet(flights, filters=months), reference, params["label"]
+            )
+            counts.update(part_counts)
+            yield table
+
+    write_parquet_parts(parts(), paths.PREPARED)
+    write_json(account(counts, blanked, params["label"]), paths.PREPARE_METRICS)
 
 
 if __name__ == "__main__":

@@ -5,22 +5,21 @@
 from flights.shared import paths
 from flights.shared.params import project_params
 from flights.shared.vocabulary import LABEL
-from mlkit.io import read_json, read_parquet, write_json, write_parquet
+from mlkit.io import read_json, read_parquet, write_json
 from mlkit.split import split_account, split_by_period, summary
 from mlkit.stage import run_stage
+from mlkit.streaming import copy_parquet_rows
 
 
 def main(params: dict) -> None:
     split = params["split"]
     months = {part: split[f"{part}_months"] for part in paths.SPLIT_PARTS}
-    # the periods and labels alone check the parts and count them; each part is then read by itself,
-    # only its months' rows, so that no more than one part is ever in memory
+    # the periods and labels alone check the parts and count them; each part is then streamed, a row
+    # group of its months' rows at a time, so that no part is ever whole in memory
     prepared = read_parquet(paths.PREPARED, columns=["month", LABEL])
     parts = split_by_period(prepared, "month", months)
     for name, part_months in months.items():
-        write_parquet(
-            read_parquet(paths.PREPARED, filters=[("month", "in", part_months)]), paths.split_part(name)
-        )
+        copy_parquet_rows(paths.PREPARED, paths.split_part(name), [("month", "in", part_months)])
     folds = {f"month {m}": parts["train"][parts["train"]["month"] == m] for m in split["backtest_months"]}
     write_json(summary(parts, LABEL) | {"backtest": summary(folds, LABEL)}, paths.SPLIT_METRICS)
     write_json(
