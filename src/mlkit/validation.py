@@ -81,9 +81,37 @@ def enforce(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> pd.D
     try:
         return schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
-        broken = _grouped(errors, table)
+        raise broken_rules(_grouped(errors, table), table) from None
+
+
+def broken_rules(broken: list[Violation], table: str) -> DataError:
+    """One DataError that lists every broken hard rule of `table`."""
     lines = "\n  - ".join(v.describe() for v in broken)
-    raise DataError(f"{len(broken)} hard rule(s) broken in table '{table}':\n  - {lines}")
+    return DataError(f"{len(broken)} hard rule(s) broken in table '{table}':\n  - {lines}")
+
+
+def merged(parts: list[list[Violation]]) -> list[Violation]:
+    """The violations of a table from those of its parts: failing rows added up, the first examples of
+    the parts in their order; one part's are its own."""
+    found: dict[tuple[str, str], list[Violation]] = {}
+    for part in parts:
+        for violation in part:
+            found.setdefault((violation.column, violation.rule), []).append(violation)
+    result = []
+    for (column, rule), seen in sorted(found.items()):
+        examples = pd.Series(
+            [e for v in seen for e in v.examples], dtype=object
+        ).drop_duplicates()  # NaN once
+        result.append(
+            Violation(
+                seen[0].table,
+                column,
+                rule,
+                sum(v.failing_rows for v in seen),
+                examples.head(EXAMPLES).tolist(),
+            )
+        )
+    return result
 
 
 def read_csv(path: Path, table: str, **options: Any) -> pd.DataFrame:
@@ -102,24 +130,35 @@ def read_csv(path: Path, table: str, **options: Any) -> pd.DataFrame:
     return frame
 
 
-def join_coverage(keys: pd.DataFrame, reference: pd.DataFrame, on: list[str]) -> dict:
-    """How many rows of `keys` find a match in `reference` on the columns `on`, with the top misses."""
+def unmatched_keys(keys: pd.DataFrame, reference: pd.DataFrame, on: list[str]) -> pd.Series:
+    """How often each key of `keys` (its columns `on`, joined by |) has no match in `reference`; a
+    missing value reads <missing>. The counts of a table's parts add up to the table's."""
     matched = keys[on].merge(reference[on].drop_duplicates(), on=on, how="left", indicator=True)
     missing = matched.loc[matched["_merge"] == "left_only", on]
-    rows = len(keys)
     text = [missing[c].astype("object").fillna("<missing>").astype(str) for c in on]
     # pandas-stubs types `others` as a list of strings; pandas takes a list of Series too
     labels = text[0].str.cat(text[1:], sep="|") if len(text) > 1 else text[0]  # type: ignore[arg-type]
-    top = labels.value_counts().sort_index().sort_values(ascending=False, kind="stable")
-    top = top.head(EXAMPLES)
+    return labels.value_counts()
+
+
+def coverage_summary(rows: int, unmatched: pd.Series) -> dict:
+    """The coverage of `rows` rows whose unmatched keys are counted in `unmatched` (`unmatched_keys`),
+    with the most frequent misses."""
+    top = unmatched.sort_index().sort_values(ascending=False, kind="stable").head(EXAMPLES)
+    misses = int(unmatched.sum())
     return {
         "rows": rows,
-        "matched": rows - len(missing),
-        "unmatched": len(missing),
-        "coverage": (rows - len(missing)) / rows if rows else float("nan"),
+        "matched": rows - misses,
+        "unmatched": misses,
+        "coverage": (rows - misses) / rows if rows else float("nan"),
         # [key, count] pairs, not a mapping: a JSON writer that sorts keys would lose the ranking
         "top_unmatched": [[key, int(count)] for key, count in top.items()],
     }
+
+
+def join_coverage(keys: pd.DataFrame, reference: pd.DataFrame, on: list[str]) -> dict:
+    """How many rows of `keys` find a match in `reference` on the columns `on`, with the top misses."""
+    return coverage_summary(len(keys), unmatched_keys(keys, reference, on))
 
 
 def missing_values(frame: pd.DataFrame) -> dict[str, int]:

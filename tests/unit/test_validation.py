@@ -310,6 +310,32 @@ def test_assess_good_tables(good_tables):
     )
 
 
+def by_halves(flights: pd.DataFrame) -> list[pd.DataFrame]:
+    """The stage checks whole months a part at a time; the test's month, in halves by date."""
+    return [flights[flights["day"] <= 15], flights[flights["day"] > 15]]
+
+
+def test_assess_by_parts_gives_the_findings_of_the_whole(good_tables):
+    tables = copy_tables(good_tables)
+    reference = {name: frame for name, frame in tables.items() if name != "flights"}
+    whole = assess(tables, FLOORS)
+    parts = assess(reference, FLOORS, flights=iter(by_halves(tables["flights"])))
+    assert json.dumps(parts, sort_keys=True) == json.dumps(whole, sort_keys=True)  # NaN examples equal
+    assert whole["soft_rule_violations"]["flights"] and whole["join_coverage"]["planes"]["top_unmatched"]
+
+
+def test_broken_rules_of_parts_are_counted_over_the_whole_table(good_tables):
+    tables = copy_tables(good_tables)
+    tables["flights"].loc[[0, len(tables["flights"]) - 1], "sched_dep_time"] = 1261  # one in each half
+    reference = {name: frame for name, frame in tables.items() if name != "flights"}
+    with pytest.raises(DataError) as whole:
+        assess(tables, FLOORS)
+    with pytest.raises(DataError) as parts:
+        assess(reference, FLOORS, flights=iter(by_halves(tables["flights"])))
+    assert str(parts.value) == str(whole.value)
+    assert_names(str(parts.value), "rule hhmm_minutes_below_60", "2 failing row(s)")
+
+
 def test_assess_duplicated_keys(good_tables):
     tables = copy_tables(good_tables)
     flights = tables["flights"]

@@ -1,11 +1,23 @@
 """Data-quality assessment of the raw tables: hard rules, soft findings, missing values, join coverage."""
 
+from collections import Counter
+from collections.abc import Iterable
+
 import pandas as pd
 
 from flights.data.tables import HARD, SOFT, TABLES
 from mlkit.config import is_positive, require
 from mlkit.report import counts_text
-from mlkit.validation import DataError, enforce, join_coverage, missing_values, violations
+from mlkit.validation import (
+    DataError,
+    broken_rules,
+    coverage_summary,
+    enforce,
+    merged,
+    missing_values,
+    unmatched_keys,
+    violations,
+)
 
 # Each join of `prepare`: (left table, right table, left keys, right keys).
 JOINS = {
@@ -19,11 +31,18 @@ JOINS = {
 
 def coverage(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
     """Share of flights that find their row in each joined table (a missing tailnum counts as a miss)."""
+    return {
+        name: coverage_summary(len(tables["flights"]), misses) for name, misses in unmatched(tables).items()
+    }
+
+
+def unmatched(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """Each join's unmatched flight keys, counted (`mlkit.validation.unmatched_keys`): the flights may be
+    a part of the table; the counts of the parts add up."""
     result = {}
     for name, (left, right, left_on, right_on) in JOINS.items():
-        keys = tables[left][left_on].copy()
         reference = tables[right][right_on].set_axis(left_on, axis=1)
-        result[name] = join_coverage(keys, reference, left_on)
+        result[name] = unmatched_keys(tables[left][left_on], reference, left_on)
     return result
 
 
@@ -48,25 +67,50 @@ def check_coverage(found: dict[str, dict], minimum: dict[str, float]) -> None:
         raise DataError("join coverage below validate.min_join_coverage:\n  - " + "\n  - ".join(low))
 
 
-def assess(tables: dict[str, pd.DataFrame], min_join_coverage: dict[str, float]) -> dict:
-    """Enforce the hard rules (raising DataError) and return the soft findings for data_quality.json."""
-    missing = sorted(set(TABLES) - set(tables))
-    if missing:
-        raise DataError(f"raw tables missing: {missing}")
-    empty = [table for table in TABLES if tables[table].empty]
+def assess(
+    tables: dict[str, pd.DataFrame],
+    min_join_coverage: dict[str, float],
+    flights: Iterable[pd.DataFrame] | None = None,
+) -> dict:
+    """Enforce the hard rules (raising DataError) and return the soft findings for data_quality.json.
+    `flights`, when given, are the flights table's parts, whole months (its key holds the month, so a
+    duplicate never spans two parts), read one at a time; otherwise `tables["flights"]` is the table."""
+    absent = sorted(set(TABLES) - set(tables) - ({"flights"} if flights is not None else set()))
+    if absent:
+        raise DataError(f"raw tables missing: {absent}")
+    reference = {table: tables[table] for table in TABLES if table != "flights"}
+    rows, hard, soft, missing = 0, [], [], Counter()
+    misses: dict[str, list[pd.Series]] = {name: [] for name in JOINS}
+    for part in [tables["flights"]] if flights is None else flights:
+        rows += len(part)
+        hard.append(violations(part, HARD["flights"], "flights"))
+        soft.append(violations(part, SOFT["flights"], "flights"))
+        missing.update(missing_values(part))
+        for name, counts in unmatched({**reference, "flights": part}).items():
+            misses[name].append(counts)
+    empty = ["flights"] * (rows == 0) + [table for table in reference if reference[table].empty]
     if empty:  # every rule and coverage would pass vacuously
         hint = "check data.months, data.sample_fraction and the source"
         raise DataError(f"raw tables without rows: {empty}; {hint}")
-    for table in TABLES:
-        enforce(tables[table], HARD[table], table)
-    found = coverage(tables)
+    if broken := merged(hard):
+        raise broken_rules(broken, "flights")
+    for table, frame in reference.items():
+        enforce(frame, HARD[table], table)
+    found = {
+        name: coverage_summary(rows, pd.concat(counts).groupby(level=0).sum())
+        for name, counts in misses.items()
+    }
     check_coverage(found, min_join_coverage)
     return {
-        "rows": {table: len(tables[table]) for table in TABLES},
-        "missing_values": {table: missing_values(tables[table]) for table in TABLES},
+        "rows": {"flights": rows} | {table: len(frame) for table, frame in reference.items()},
+        "missing_values": {"flights": dict(missing)} | {t: missing_values(f) for t, f in reference.items()},
         "soft_rule_violations": {
-            table: [v.as_dict() for v in violations(tables[table], schema, table)]
-            for table, schema in SOFT.items()
+            "flights": [v.as_dict() for v in merged(soft)],
+            **{
+                table: [v.as_dict() for v in violations(reference[table], schema, table)]
+                for table, schema in SOFT.items()
+                if table != "flights"
+            },
         },
         "join_coverage": found,
     }
