@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mlkit.errors import DataError
-from mlkit.io import atomic_path
+from mlkit.io import atomic_path, read_parquet
 
 PART_ROWS = 1_048_576  # pyarrow's largest row group, and the rows of a part that `period_filters` plans
 
@@ -37,6 +37,12 @@ def read_parquet_parts(
         raise
     except (pa.ArrowException, OSError) as error:
         raise DataError(f"{path} is not a readable Parquet file: {error}") from None
+
+
+def read_columns(path: Path, columns: list[str]) -> pd.DataFrame:
+    """`read_parquet(path, columns)` a column at a time: reading a large table costs its frame and one
+    column more, where a whole read holds the Arrow table and the frame at once (twice the memory)."""
+    return pd.concat([read_parquet(path, columns=[column]) for column in columns], axis=1)
 
 
 def read_parquet_rows(path: Path, positions: np.ndarray) -> pd.DataFrame:

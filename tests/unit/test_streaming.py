@@ -17,6 +17,7 @@ from mlkit.streaming import (
     missing_shares,
     parquet_rows,
     period_filters,
+    read_columns,
     read_parquet_parts,
     read_parquet_rows,
     write_parquet_parts,
@@ -47,6 +48,9 @@ def test_parts_read_and_written_give_the_whole_table(flights, tmp_path):
     write_parquet_parts(parts, tmp_path / "parts.parquet")
     pd.testing.assert_frame_equal(read_parquet(tmp_path / "parts.parquet"), whole)
     assert parquet_rows(path) == len(table)
+    pd.testing.assert_frame_equal(
+        read_columns(path, ["dest", "day"]), read_parquet(path, columns=["dest", "day"])
+    )
     pd.testing.assert_series_equal(missing_shares(path), table.isna().mean())
 
 

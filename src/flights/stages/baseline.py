@@ -8,9 +8,10 @@ from flights.shared.vocabulary import LABEL
 from mlkit.backtest import fit_backtested, out_of_fold
 from mlkit.baselines import MAJORITY_THRESHOLD, GroupRateClassifier, majority_class
 from mlkit.config import require
-from mlkit.io import parquet_columns, read_parquet, write_json, write_parquet
+from mlkit.io import parquet_columns, write_json, write_parquet
 from mlkit.persistence import save_model
 from mlkit.stage import run_stage
+from mlkit.streaming import read_columns
 
 
 def main(params: dict) -> None:
@@ -29,7 +30,7 @@ def main(params: dict) -> None:
     )
     # what the fits read, no more: the grouping columns, the folds' period and the label
     columns = list(dict.fromkeys([*group_by, plan.column, LABEL]))
-    train = read_parquet(paths.split_part("train"), columns=columns)
+    train = read_columns(paths.split_part("train"), columns)
     rate = fit_backtested(
         lambda: GroupRateClassifier(tuple(group_by), settings["smoothing"]), train, LABEL, plan
     )

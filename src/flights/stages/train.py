@@ -9,14 +9,15 @@ from flights.shared import paths
 from flights.shared.params import project_params
 from flights.shared.vocabulary import LABEL
 from mlkit.backtest import RowCap, fit_backtested, out_of_fold
-from mlkit.io import read_parquet, write_json, write_parquet
+from mlkit.io import write_json, write_parquet
 from mlkit.persistence import save_model
 from mlkit.stage import run_stage
+from mlkit.streaming import read_columns
 
 
 def main(params: dict) -> None:
     columns = [*fit_columns(params["features"]["weather"]), LABEL]
-    train = read_parquet(paths.split_part("train"), columns=columns)  # what fitting reads, no more
+    train = read_columns(paths.split_part("train"), columns)  # what fitting reads, no more
     context = read_context(paths.CONTEXT)
     plan = backtest_plan(params["split"])
     cap = RowCap(**params["train"]["fit_sample"])
