@@ -17,26 +17,32 @@ from mlkit.io import atomic_path, read_parquet
 PART_ROWS = 1_048_576  # pyarrow's largest row group, and the rows of a part that `period_filters` plans
 
 
+def _opened(path: Path) -> pq.ParquetFile:
+    """A Parquet file opened for reading; one that is not readable (truncated, corrupt, not Parquet) is a
+    DataError that names it, as in `mlkit.io.read_parquet`."""
+    try:
+        return pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as error:
+        raise DataError(f"{path} is not a readable Parquet file: {error}") from None
+
+
 def parquet_rows(path: Path) -> int:
     """The number of rows of a Parquet file, from its footer (no row is read)."""
-    return pq.ParquetFile(path).metadata.num_rows
+    return _opened(path).metadata.num_rows
 
 
 def read_parquet_parts(
     path: Path, columns: list[str] | None = None, filters: list | None = None
 ) -> Iterator[pd.DataFrame]:
     """`read_parquet` one row group at a time, in the file's order: a table larger than memory is
-    streamed, a part at most a row group's rows (pyarrow writes at most 1,048,576 rows to a group)."""
-    try:
-        source = pq.ParquetFile(path)
-        keep = pq.filters_to_expression(filters) if filters else None
-        for group in range(source.num_row_groups):
-            part = source.read_row_group(group, columns=columns)
-            yield (part.filter(keep) if keep is not None else part).to_pandas()
-    except FileNotFoundError:
-        raise
-    except (pa.ArrowException, OSError) as error:
-        raise DataError(f"{path} is not a readable Parquet file: {error}") from None
+    streamed, a part at most a row group's rows."""
+    source = _opened(path)
+    keep = pq.filters_to_expression(filters) if filters else None
+    for group in range(source.num_row_groups):
+        part = source.read_row_group(group, columns=columns)
+        yield (part.filter(keep) if keep is not None else part).to_pandas()
 
 
 def read_columns(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -49,7 +55,7 @@ def read_parquet_rows(path: Path, positions: np.ndarray) -> pd.DataFrame:
     """The rows of a Parquet file at `positions` (0-based, distinct, in any order), in that order and
     indexed by position, as `read_parquet(path).take(positions)` with the index kept: a sample of a
     large table is read a row group at a time, never the whole table."""
-    source = pq.ParquetFile(path)
+    source = _opened(path)
     wanted = np.sort(positions)
     pieces, start = [], 0
     for group in range(source.num_row_groups):
@@ -88,13 +94,7 @@ def period_filters(path: Path, columns: list[str], max_rows: int = PART_ROWS) ->
 def copy_parquet_rows(source: Path, path: Path, filters: list) -> None:
     """The rows of `source` that pass `filters` (as `read_parquet`'s), copied into `path` a row group at
     a time, atomically and without a pandas round trip: the bytes `write_parquet` gives those rows."""
-    try:
-        table = pq.ParquetFile(source)
-        keep = pq.filters_to_expression(filters)
-    except (pa.ArrowException, OSError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise DataError(f"{source} is not a readable Parquet file: {error}") from None
+    table, keep = _opened(source), pq.filters_to_expression(filters)
     with atomic_path(path) as tmp, pq.ParquetWriter(tmp, table.schema_arrow, compression="zstd") as writer:
         for group in range(table.num_row_groups):
             writer.write_table(table.read_row_group(group).filter(keep))
@@ -127,7 +127,8 @@ def write_parquet_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
 def missing_shares(path: Path) -> pd.Series:
     """The share of rows missing a value, for every column of a Parquet file in its order, as
     `read_parquet(path).isna().mean()`, read a column and a row group at a time."""
-    missing = {column: 0 for column in pq.read_schema(path).names}
-    for column in missing:
-        missing[column] = sum(int(part[column].isna().sum()) for part in read_parquet_parts(path, [column]))
+    missing = {
+        column: sum(int(part[column].isna().sum()) for part in read_parquet_parts(path, [column]))
+        for column in _opened(path).schema_arrow.names
+    }
     return pd.Series(missing, dtype=float) / max(parquet_rows(path), 1)

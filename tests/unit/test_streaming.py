@@ -11,6 +11,7 @@ import pytest
 from conftest import ingested, write_source
 from flights.data.prepare import account, clean_weather, prepare, prepare_part
 from mlkit.baselines import GroupRateClassifier
+from mlkit.errors import DataError
 from mlkit.io import read_parquet, write_parquet
 from mlkit.streaming import (
     copy_parquet_rows,
@@ -124,3 +125,14 @@ def test_group_rates_skip_rows_without_a_group_and_give_them_the_prior():
     assert model.rates_ == {"AA|5": 0.5, "UA|6": 1.0, "UA|7": 0.0}
     unseen = pd.DataFrame({"carrier": ["UA", None, "B6"], "hour": [6, 6, 6]})
     assert model.predict_proba(unseen)[:, 1].tolist() == [1.0, model.prior_, model.prior_]
+
+
+def test_a_file_that_is_not_parquet_is_named(tmp_path):
+    bad = tmp_path / "flights.parquet"
+    bad.write_bytes(b"not parquet at all")
+    for read in (parquet_rows, lambda path: list(read_parquet_parts(path)), missing_shares):
+        with pytest.raises(DataError, match=f"{bad} is not a readable Parquet file"):
+            read(bad)
+    with pytest.raises(DataError, match="is not a readable Parquet file"):
+        copy_parquet_rows(bad, tmp_path / "copy.parquet", [("month", "==", 1)])
+    assert not (tmp_path / "copy.parquet").exists()
