@@ -105,11 +105,12 @@ class Backtest:
         return {"threshold": self.threshold, "validation": self.mean, "folds": self.folds}
 
 
-def _check_fit_rows(rows: pd.DataFrame, target: str, what: str) -> None:
-    classes = rows[target].unique().tolist()
+def _check_fit_rows(labels: pd.Series, what: str) -> None:
+    """A fit's labels (the column alone: no copy of its rows) must hold two classes."""
+    classes = labels.unique().tolist()
     if len(classes) < 2:
         raise DataError(
-            f"{what} holds one class only ({target} = {classes}): nothing to learn; "
+            f"{what} holds one class only ({labels.name} = {classes}): nothing to learn; "
             "check the label's parameters and the split"
         )
 
@@ -155,13 +156,12 @@ def fit_backtested(
     periods = frame[plan.column]
     in_train = periods.isin(plan.train_periods).to_numpy()
     train = frame if in_train.all() else frame[in_train]  # no copy of a frame of training rows only
-    _check_fit_rows(train, target, "the training data")
+    _check_fit_rows(train[target], "the training data")
     for fold in plan.folds:
         if not (periods == fold.period).any():
             raise DataError(f"backtest {plan.column} {fold.period} has no rows in the training data")
         _check_fit_rows(
-            train[train[plan.column].isin(fold.fit_periods)],
-            target,
+            train.loc[train[plan.column].isin(fold.fit_periods), target],
             f"the fit of backtest {plan.column} {fold.period} ({plan.column}s {list(fold.fit_periods)})",
         )
 
