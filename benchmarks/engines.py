@@ -71,15 +71,12 @@ def _pandas_parts(task: str, folder: Path) -> int:
     written or kept before the next is read."""
     import pandas as pd
 
-    from mlkit.streaming import period_filters, write_parquet_parts
+    from mlkit.streaming import read_by_periods, write_parquet_parts
 
-    path = folder / "flights.parquet"
-    parts = period_filters(path, ["year", "month"])
+    path, months = folder / "flights.parquet", ["year", "month"]
     if task == "counts":
-        columns = ["year", "month", "day", "origin", "sched_dep_time"]
         found = 0
-        for months in parts:
-            flights = pd.read_parquet(path, columns=columns, filters=months)
+        for flights in read_by_periods(path, months, ["year", "month", "day", "origin", "sched_dep_time"]):
             date = flights["year"] * 10000 + flights["month"] * 100 + flights["day"]
             found += len(flights.groupby([flights["origin"], flights["sched_dep_time"] // 100, date]).size())
         return found  # a date lies in one part: the parts' groups are distinct
@@ -91,10 +88,9 @@ def _pandas_parts(task: str, folder: Path) -> int:
 
     def joined():
         nonlocal rows, matched
-        for months in parts:
+        for flights in read_by_periods(path, months):
             part = (
-                pd.read_parquet(path, filters=months)
-                .merge(weather, on=["origin", "time_hour"], how="left")
+                flights.merge(weather, on=["origin", "time_hour"], how="left")
                 .merge(planes.rename(columns={"year": "plane_year"}), on="tailnum", how="left")
                 .merge(airports.rename(columns={"faa": "dest"}), on="dest", how="left")
                 .merge(airlines.rename(columns={"name": "carrier_name"}), on="carrier", how="left")

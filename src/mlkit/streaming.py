@@ -91,6 +91,15 @@ def period_filters(path: Path, columns: list[str], max_rows: int = PART_ROWS) ->
     return parts
 
 
+def read_by_periods(
+    path: Path, periods: list[str], columns: list[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """The table at `path` (its `columns`) a part of whole periods at a time, in period order: the parts
+    `period_filters` plans."""
+    for part in period_filters(path, periods):
+        yield read_parquet(path, columns=columns, filters=part)
+
+
 def copy_parquet_rows(source: Path, path: Path, filters: list) -> None:
     """The rows of `source` that pass `filters` (as `read_parquet`'s), copied into `path` a row group at
     a time, atomically and without a pandas round trip: the bytes `write_parquet` gives those rows."""

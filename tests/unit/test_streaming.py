@@ -18,6 +18,7 @@ from mlkit.streaming import (
     missing_shares,
     parquet_rows,
     period_filters,
+    read_by_periods,
     read_columns,
     read_parquet_parts,
     read_parquet_rows,
@@ -101,6 +102,9 @@ def test_period_filters_read_whole_periods_in_order_within_the_row_limit(flights
     assert len(together) == len(table) and not together.duplicated().any()
     assert len(period_filters(path, ["month", "day"], max_rows=1)) == len(days)  # a period alone at most
     assert len(period_filters(path, ["month"])) == 1  # a small table is one part
+    by_days = list(read_by_periods(path, ["month", "day"], ["day", "flight"]))
+    assert len(by_days) == len(period_filters(path, ["month", "day"]))
+    pd.testing.assert_frame_equal(pd.concat(by_days, ignore_index=True), together[["day", "flight"]])
 
 
 def test_prepare_by_whole_days_gives_the_whole_table(flights):

@@ -16,6 +16,9 @@ LABEL_POLICIES = ("disrupted", "completed")
 LABEL = "disrupted"
 MONTHS = range(1, 13)  # the calendar months a flight's `month` may hold
 STATUSES = ("completed", "cancelled", "diverted")
+# The period the stages read the raw flights by, a part of whole months at a time (mlkit.streaming): the
+# flight key holds it, so a duplicate never spans two parts, and a part sorted by time is in time order
+MONTH_OF_YEAR = ["year", "month"]
 # Which flight a row of the prediction tables is (unique in the data), for pairing predictions across runs
 FLIGHT_KEYS = ["year", "month", "day", "carrier", "flight", "origin", "dest", "sched_dep_time"]
 # Which copy of a flight a row is, in data scaled by `data.scale` > 1 (flights.data.ingest.replicate)

@@ -19,9 +19,8 @@ def main(params: dict) -> None:
     plan = backtest_plan(params["split"])
     group_by = settings["group_by"]
     outcomes = {*FORBIDDEN_COLUMNS, LABEL, "status"}  # status: completed, cancelled or diverted
-    known_before = (
-        set(parquet_columns(paths.split_part("train"))) - outcomes
-    )  # no outcome may group the rates
+    # no outcome may group the rates
+    known_before = set(parquet_columns(paths.split_part("train"))) - outcomes
     require(  # the rest of group_by's rule is in flights.shared.params.Baseline
         set(group_by) <= known_before,
         "baseline.group_by",

@@ -6,21 +6,17 @@ import pandas as pd
 from flights.model.context import CONTEXT_FIELDS, context_table, tallies
 from flights.shared import paths
 from flights.shared.params import project_params
-from mlkit.io import read_parquet, write_parquet
+from flights.shared.vocabulary import MONTH_OF_YEAR
+from mlkit.io import write_parquet
 from mlkit.stage import run_stage
-from mlkit.streaming import period_filters
+from mlkit.streaming import read_by_periods
 
 
 def main(params: dict) -> None:
     settings = params["features"]
     # every scheduled flight, whatever label.policy keeps; only the fields the table is made of
-    flights = paths.raw_table("flights")
-    parts = [
-        tallies(
-            read_parquet(flights, columns=CONTEXT_FIELDS, filters=months), params["label"]["delay_minutes"]
-        )
-        for months in period_filters(flights, ["year", "month"])
-    ]
+    months = read_by_periods(paths.raw_table("flights"), MONTH_OF_YEAR, CONTEXT_FIELDS)
+    parts = [tallies(flights, params["label"]["delay_minutes"]) for flights in months]
     tallied = {feature: pd.concat([part[feature] for part in parts]) for feature in parts[0]}
     write_parquet(context_table(tallied, settings["history_days"], settings["history_prior"]), paths.CONTEXT)
 

@@ -7,22 +7,20 @@ from flights.data.prepare import account, clean_weather, prepare_part
 from flights.data.tables import TABLES
 from flights.shared import paths
 from flights.shared.params import project_params
+from flights.shared.vocabulary import MONTH_OF_YEAR
 from mlkit.io import read_parquet, write_json
 from mlkit.stage import run_stage
-from mlkit.streaming import period_filters, write_parquet_parts
+from mlkit.streaming import read_by_periods, write_parquet_parts
 
 
 def main(params: dict) -> None:
     reference = {table: read_parquet(paths.raw_table(table)) for table in TABLES if table != "flights"}
     reference["weather"], blanked = clean_weather(reference["weather"])
-    flights = paths.raw_table("flights")
     counts: Counter[str] = Counter()
 
     def parts():
-        for months in period_filters(flights, ["year", "month"]):
-            table, part_counts = prepare_part(
-                read_parquet(flights, filters=months), reference, params["label"]
-            )
+        for flights in read_by_periods(paths.raw_table("flights"), MONTH_OF_YEAR):
+            table, part_counts = prepare_part(flights, reference, params["label"])
             counts.update(part_counts)
             yield table
 

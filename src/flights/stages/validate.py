@@ -5,15 +5,15 @@ from flights.data.tables import TABLES
 from flights.data.validate import assess
 from flights.shared import paths
 from flights.shared.params import project_params
+from flights.shared.vocabulary import MONTH_OF_YEAR
 from mlkit.io import read_parquet, write_json
 from mlkit.stage import run_stage
-from mlkit.streaming import period_filters
+from mlkit.streaming import read_by_periods
 
 
 def main(params: dict) -> None:
     tables = {table: read_parquet(paths.raw_table(table)) for table in TABLES if table != "flights"}
-    flights = paths.raw_table("flights")
-    parts = (read_parquet(flights, filters=months) for months in period_filters(flights, ["year", "month"]))
+    parts = read_by_periods(paths.raw_table("flights"), MONTH_OF_YEAR)
     found = assess(tables, params["validate"]["min_join_coverage"], flights=parts)
     write_json(found, paths.VALIDATE_METRICS)
 
