@@ -37,11 +37,15 @@ repro: setup ## run the pipeline (dvc repro), first dropping DVC locks left by a
 check-cache: setup ## rehash every cache object dvc.lock names; name any damaged one and its repair
 	python -m mlkit.tooling.cache_check
 
+# Both cores (pytest-xdist). A test file stays on one worker, so its module fixtures are built once; each
+# worker builds the session's sample run (tests/conftest.py) once. More workers would each build it again.
+TEST_WORKERS ?= 2
+
 test: setup ## run the whole test suite (unit, model, integration with real DVC, contract)
-	pytest
+	pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: setup ## every test that needs no DVC run or server (under a minute)
-	pytest -m "not slow" -q
+	pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow" -q
 
 verify: setup ## re-run the pipeline from scratch; fail if dvc.lock, a metric, a plot or the card differs from git
 	python -m mlkit.tooling.cache_check
