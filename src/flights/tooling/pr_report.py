@@ -11,7 +11,7 @@ import sys
 
 from flights.data.validate import JOINS
 from flights.shared import paths
-from flights.shared.vocabulary import FLIGHT_KEYS, LABEL
+from flights.shared.vocabulary import FLIGHT_KEYS, LABEL, REPLICA
 from mlkit.backtest import FOLD
 from mlkit.tooling import pr_report
 from mlkit.tooling.base_run import PredictionFiles
@@ -54,6 +54,7 @@ PREDICTIONS = PredictionFiles(
     proba="model",
     test_data=paths.split_part("test"),
     rescore=("env", "PYTHONPATH=src", sys.executable, "-c", RESCORE_SCRIPT),
+    optional_keys=(REPLICA,),  # scaled data (data.scale > 1) repeat each flight's keys
 )
 
 PROJECT = pr_report.Project(

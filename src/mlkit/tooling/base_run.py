@@ -64,6 +64,9 @@ class PredictionFiles:
     # run in the base worktree with two more arguments, the test data and a Parquet file to write
     # with one column, `proba` (one probability per row of the test data, in its order)
     rescore: Sequence[str] = field(default_factory=tuple)
+    # key columns only some data hold (a replica number when the data are scaled): part of a row's name
+    # when this change's files hold them; a base without them holds other rows
+    optional_keys: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,9 @@ def joined(head: pd.DataFrame, base: pd.DataFrame, on: Sequence[str], proba: str
     """This change's rows with the base's probability as `base`, when both hold the same rows (the same
     `on` values, each once); else None."""
     on = list(on)
-    if len(head) != len(base) or head.duplicated(on).any() or base.duplicated(on).any():
+    if not set(on) <= set(base.columns) or len(head) != len(base):
+        return None
+    if head.duplicated(on).any() or base.duplicated(on).any():
         return None
     both = head.merge(base[[*on, proba]].rename(columns={proba: "base"}), on=on, how="inner")
     return both if len(both) == len(head) else None
@@ -158,6 +163,7 @@ def compare_with_base(tree: Path, files: PredictionFiles, settings: Mapping[str,
     where = {"test": files.test, "valid": files.validation}
     head = {name: pd.read_parquet(path) for name, path in where.items()}
     base = {name: read_predictions(tree, path, needed[name]) for name, path in where.items()}
+    label += [key for key in files.optional_keys if key in head["test"].columns]
     test = joined(head["test"], base["test"], label, files.proba)
     valid = joined(head["valid"], base["valid"], [*label, files.fold], files.proba)
     if test is not None and valid is not None:
