@@ -6,7 +6,16 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.workspace import BUSY, cpu_probe, median, one_stage_repo, run, scratch_repo, target
+from benchmarks.workspace import (
+    BUSY,
+    cpu_probe,
+    drop_declarations,
+    median,
+    one_stage_repo,
+    run,
+    scratch_repo,
+    target,
+)
 from mlkit.tooling.experiments import queue, run_queue, wait_for_workers_to_exit
 
 TIMEOUT_S = 1800
@@ -65,9 +74,7 @@ def _cached_reruns_without_code_deps(repo: Path, repeats: int) -> list[float]:
     Not a setup to use (a code change would re-run nothing): it shows what the code dependencies' share
     of the lock file costs, which DVC parses and rewrites whole after each of the 5 restored stages.
     """
-    dvc_yaml = repo / "dvc.yaml"
-    lines = dvc_yaml.read_text().splitlines(keepends=True)
-    dvc_yaml.write_text("".join(line for line in lines if not line.lstrip().startswith("- src/")))
+    drop_declarations(repo, code=True)
     run(["dvc", "repro", "--force"], repo)
     run(["git", "commit", "-qam", "no code dependencies"], repo)
     return _cached_reruns(repo, "train.hgb.max_iter", (59, 60), repeats)  # values no sweep ran

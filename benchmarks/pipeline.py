@@ -1,6 +1,19 @@
 """Pipeline timings on all 336,776 flights: DVC runs against the same stage code run directly."""
 
-from benchmarks.workspace import cpu_probe, median, one_stage_repo, run, scratch_repo, target
+import json
+import shutil
+
+from benchmarks.workspace import (
+    ROOT,
+    WORK,
+    cpu_probe,
+    drop_declarations,
+    median,
+    one_stage_repo,
+    run,
+    scratch_repo,
+    target,
+)
 
 DATA_STAGES = ["ingest", "validate", "prepare", "explore"]
 MODEL_STAGES = ["context", "split", "baseline", "train", "evaluate", "score", "monitor", "report"]
@@ -60,6 +73,45 @@ def _noop_pair(repo, one_stage, pipeline_first: bool) -> tuple[float, float]:
     return seconds[repo], seconds[one_stage]
 
 
+# What the no-op pays for: DVC's own work in a no-op once its imports are done (a single cold run moves by
+# +-0.1 of the floor with them), for the pipeline, the floor and copies of the pipeline without some of
+# its declarations, each accepted as it stands (`dvc commit -f`, nothing run). One child process imports
+# DVC, then reproduces each repository in turn, 15 rounds; the median per repository, the first dropped.
+STRIPPED = {
+    "params": {"params": True},
+    "code_deps": {"code": True},
+    "both": {"params": True, "code": True},
+}
+WARM_NOOP = """
+import json, logging, os, statistics, sys, time
+logging.disable(logging.CRITICAL)
+from dvc.repo import Repo
+seconds = {path: [] for path in sys.argv[1:]}
+for _ in range(15):
+    for path in seconds:
+        os.chdir(path)
+        start = time.perf_counter()
+        repo = Repo(".")
+        repo.reproduce()
+        repo.close()
+        seconds[path].append(time.perf_counter() - start)
+print(json.dumps({path: statistics.median(times[1:]) for path, times in seconds.items()}))
+"""
+
+
+def _stripped_copy(repo, name: str, drop: dict):
+    """A copy of the reproduced scratch `repo` whose dvc.yaml lacks the `drop`ped declarations, its
+    dvc.lock updated without running anything; fails unless its `dvc repro` is then a no-op."""
+    copy = WORK / f"pipeline-without_{name}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(repo, copy, symlinks=True)
+    drop_declarations(copy, **drop)
+    run(["dvc", "commit", "--force", "--quiet"], copy)
+    if "up to date" not in run(["dvc", "status"], copy).output:
+        raise RuntimeError(f"{copy}: dvc status is not clean after dvc commit")
+    return copy
+
+
 def _room_edit_cost(repo) -> dict:
     """Per room: how many stages one edited module re-runs, and the seconds of that `dvc repro`. The
     file is restored afterwards and the pipeline re-run, restoring every stage from the run-cache."""
@@ -90,6 +142,17 @@ def bench(repeats: int) -> dict:
             direct[stage].append(result.seconds)
             peak[stage] = max(peak.get(stage, 0.0), result.peak_mb)
     noop_pairs = [_noop_pair(repo, one_stage, pipeline_first=i % 2 == 0) for i in range(max(repeats, 7))]
+    warm = {
+        "noop_dvc_work_ms": repo,
+        "noop_dvc_work_one_stage_repo_ms": one_stage,
+        **{
+            f"noop_dvc_work_without_{name}_ms": _stripped_copy(repo, name, drop)
+            for name, drop in STRIPPED.items()
+        },
+    }
+    work = json.loads(
+        run(["python", "-c", WARM_NOOP, *map(str, warm.values())], ROOT).output.splitlines()[-1]
+    )
     pairs = [_data_stages_pair(repo, dvc_first=pair % 2 == 0) for pair in range(max(repeats, DATA_PAIRS))]
     lock_rewrite = float(run(["python", "-c", LOCK_REWRITE], repo).output.splitlines()[-1])
     differences = [dvc - alone for dvc, alone in pairs]
@@ -107,6 +170,7 @@ def bench(repeats: int) -> dict:
         "noop_repro_s": median(noop),
         "noop_repro_one_stage_repo_s": median([floor for _, floor in noop_pairs]),
         "noop_over_floor": median([noop / floor for noop, floor in noop_pairs]),
+        **{key: 1000 * work[str(path)] for key, path in warm.items()},
         "room_edit_rerun": _room_edit_cost(repo),
         "stage_direct_s": stage_s,
         "cpu_probe_s": median(probe),

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "work"
 
@@ -93,6 +95,21 @@ def scratch_repo(name: str) -> Path:
             shutil.copy2(source, target / relative)
     _commit_all(target, [], "benchmark workspace")
     return target
+
+
+def drop_declarations(repo: Path, code: bool = False, params: bool = False) -> None:
+    """Rewrite `repo`'s dvc.yaml without its `src/` dependencies (`code`) and/or its stages' `params:`.
+
+    Not a setup to use (an edit would then re-run nothing): it measures what DVC pays for those
+    declarations. Comments are not kept."""
+    dvc_yaml = repo / "dvc.yaml"
+    spec = yaml.safe_load(dvc_yaml.read_text())
+    for stage in spec["stages"].values():
+        if code:
+            stage["deps"] = [dep for dep in stage.get("deps", []) if not dep.startswith("src/")]
+        if params:
+            stage.pop("params", None)
+    dvc_yaml.write_text(yaml.safe_dump(spec, sort_keys=False, width=1000))
 
 
 ONE_STAGE = """stages:
