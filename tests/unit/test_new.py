@@ -8,6 +8,9 @@ import pandas as pd
 import pytest
 
 from mlkit.tooling import new
+from mlkit.tooling.new_answers import time_split
+from mlkit.tooling.new_lock import project_lock
+from mlkit.tooling.new_request import check_name, default_name
 
 
 @pytest.fixture
@@ -104,13 +107,13 @@ def test_reserved_column_names_are_refused(table, tmp_path, capsys):
 
 
 def test_the_default_name_is_a_package_name():
-    assert new.default_name(Path("/x/2024 Churn-data")) == "project_2024_churn_data"
-    assert new.check_name(new.default_name(Path("/x/My Penguins"))) == "my_penguins"
+    assert default_name(Path("/x/2024 Churn-data")) == "project_2024_churn_data"
+    assert check_name(default_name(Path("/x/My Penguins"))) == "my_penguins"
 
 
 def test_numeric_periods_are_taken_as_they_are():
     years = pd.Series([2007, 2008, 2009, 2007, 2009])
-    assert new.time_split(years, "number") == {
+    assert time_split(years, "number") == {
         "train_periods": [2007, 2008],
         "backtest_periods": [2008],
         "test_periods": [2009],
@@ -119,7 +122,7 @@ def test_numeric_periods_are_taken_as_they_are():
 
 def test_date_periods_are_calendar_months():
     dates = pd.Series(pd.date_range("2020-01-01", periods=10, freq="MS").astype(str))
-    split = new.time_split(dates, "date")
+    split = time_split(dates, "date")
     assert split["test_periods"] == ["2020-09", "2020-10"]
     assert split["backtest_periods"] == ["2020-06", "2020-07", "2020-08"]
 
@@ -128,7 +131,7 @@ def test_the_project_lock_pins_mlkit_by_hash_and_only_what_it_needs(tmp_path):
     wheel = tmp_path / "mlkit-0.1.0-py3-none-any.whl"
     wheel.write_bytes(b"wheel bytes")
     repo_lock = (Path(__file__).resolve().parents[2] / "requirements.lock").read_text()
-    lock = new.project_lock(repo_lock, wheel)
+    lock = project_lock(repo_lock, wheel)
     assert f"./vendor/{wheel.name} \\\n    --hash=sha256:{hashlib.sha256(b'wheel bytes').hexdigest()}" in lock
     pins = {line.split("==")[0] for line in lock.splitlines() if "==" in line and not line.startswith(" ")}
     assert {"pandas", "scikit-learn", "dvc", "pandera", "copier", "pytest", "setuptools"} <= pins

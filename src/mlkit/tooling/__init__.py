@@ -7,7 +7,10 @@
 - `mlkit.tooling.experiments`: queued DVC experiment sweeps over a grid, sharded over machines;
 - `mlkit.tooling.verify`: re-run the pipeline from scratch and fail on any difference from git;
 - `mlkit.tooling.wheel`: mlkit's byte-identical wheel;
-- `mlkit.tooling.new`: `make new`, a project generated from a table (the copier template, checked first);
+- `mlkit.tooling.new`: `make new`, a project generated from a table (the copier template, checked first),
+  with `mlkit.tooling.new_request` (the arguments and the table, checked), `mlkit.tooling.new_answers`
+  (copier's answers: the features, the time split, the baseline's groups) and `mlkit.tooling.new_lock`
+  (the project's hashed lock, cut from this repository's);
 - `mlkit.tooling.remote`: `make push` / `make pull` with the remote named in every refusal;
 - `mlkit.tooling.cache_check`: every cache object `dvc.lock` names, rehashed before it is used;
 - `mlkit.tooling.stale_locks`: DVC's lock entries of ended processes dropped before `make repro`.
