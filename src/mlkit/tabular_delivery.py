@@ -26,16 +26,8 @@ from mlkit.serving import (
     verified_model,
 )
 from mlkit.tabular import TRUSTED_TYPES, known_categories
-from mlkit.tabular_stages import (
-    EVALUATE_PLOTS,
-    LOCK,
-    MODEL,
-    PARAMS,
-    REPRODUCED,
-    Project,
-    metrics_file,
-    score_rows,
-)
+from mlkit.tabular_stages.delivery import score_rows
+from mlkit.tabular_stages.paths import EVALUATE_PLOTS, LOCK, MODEL, PARAMS, REPRODUCED, Project, metrics_file
 from mlkit.tooling import pr_report, verify
 
 MAX_BYTES_PER_ROW = 4_000
