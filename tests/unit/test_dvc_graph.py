@@ -97,7 +97,7 @@ NO_STAGE_RUNS = (
 
 def test_an_edit_to_the_tooling_or_the_service_re_runs_no_stage():
     """The PR report, the sweep, verify and the HTTP service sit in no stage's dependencies (only the
-    two delivery modules batch scoring and the report run are declared, by file)."""
+    delivery modules batch scoring and the report run are declared, by file)."""
     for name, stage in stages().items():
         for dep, files in code_deps(stage).items():
             caught = {f for f in files if f.startswith(NO_STAGE_RUNS)} - {dep}

@@ -4,19 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlkit.report import (
-    Headline,
-    KeyFigure,
+from mlkit.report import Headline, KeyFigure, Section, drift_figure, lift_figure, render
+from mlkit.report_format import (
     Labels,
-    Section,
-    drift_figure,
     format_count,
     format_number,
     format_share,
     format_signed,
     format_value,
-    lift_figure,
-    render,
     table_html,
 )
 

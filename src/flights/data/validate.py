@@ -7,7 +7,7 @@ import pandas as pd
 
 from flights.data.tables import HARD, SOFT, TABLES
 from mlkit.config import is_positive, require
-from mlkit.report import counts_text
+from mlkit.report_format import counts_text
 from mlkit.validation import (
     DataError,
     broken_rules,
