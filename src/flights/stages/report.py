@@ -1,9 +1,9 @@
 """Stage `report`: reports/index.html, self-contained, for end users."""
 
-from flights.delivery.report import headline
-from flights.delivery.report_batch import delivery_sections
-from flights.delivery.report_data import data_sections
-from flights.delivery.report_model import model_sections
+from flights.delivery.report.batch import delivery_sections
+from flights.delivery.report.data import data_sections
+from flights.delivery.report.headline import headline
+from flights.delivery.report.model import model_sections
 from flights.shared import paths
 from flights.shared.params import project_params
 from mlkit.io import read_json, write_text

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flights.delivery.report import LABELS, section
+from flights.delivery.report.labels import LABELS, section
 from mlkit.report import Section
 from mlkit.report_format import counts_text
 

@@ -3,7 +3,7 @@ data."""
 
 import pandas as pd
 
-from flights.delivery.report import LABELS, section
+from flights.delivery.report.labels import LABELS, section
 from mlkit.report import Section
 
 

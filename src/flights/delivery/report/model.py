@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flights.delivery.report import LABELS, section
+from flights.delivery.report.labels import LABELS, section
 from mlkit.metrics import METRICS
 from mlkit.report import Section
 from mlkit.report_format import format_count, format_number, format_share
