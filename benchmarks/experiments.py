@@ -16,7 +16,7 @@ from benchmarks.workspace import (
     scratch_repo,
     target,
 )
-from mlkit.tooling.experiments import queue, run_queue, wait_for_workers_to_exit
+from mlkit.tooling.experiment_queue import queue, run_queue, wait_for_workers_to_exit
 
 TIMEOUT_S = 1800
 WORKER_EXIT_TIMEOUT_S = 120

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import Repo, clone_repo
-from mlkit.tooling.experiments import wait_for_workers_to_exit
+from mlkit.tooling.experiment_queue import wait_for_workers_to_exit
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +126,7 @@ def test_a_task_removed_from_the_queue_by_hand_ends_the_wait(pipeline_repo, tmp_
     """It counts as failed at once, not as queued until the timeout (600 s here)."""
     repo = clone_repo(pipeline_repo, tmp_path)
     code = (
-        "import subprocess; from mlkit.tooling.experiments import queue, run_queue; "
+        "import subprocess; from mlkit.tooling.experiment_queue import queue, run_queue; "
         "tasks = queue([{'train.hgb.max_iter': 14}]); "
         "subprocess.run(['dvc', 'queue', 'remove', *tasks.values()], check=True); "
         "outcome = run_queue(tasks, 1, 600); "

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import Repo, clone_repo, tool_env
-from mlkit.tooling.experiments import experiment_refs
+from mlkit.tooling.experiment_sharing import experiment_refs
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,8 @@ refs; the sharded sweep itself runs in tests/integration/test_sweep_shards.py.""
 
 import pytest
 
-from mlkit.tooling.experiments import expand, experiment_refs, parse_shard, shard
+from mlkit.tooling.experiment_sharing import experiment_refs
+from mlkit.tooling.sweep_grid import expand, parse_shard, shard
 
 GRID = [
     {"train.hgb.learning_rate": [0.05, 0.1], "train.hgb.max_leaf_nodes": [15, 31, 63]},

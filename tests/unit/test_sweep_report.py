@@ -12,7 +12,7 @@ from flights.shared.paths import SWEEP_SPEC
 from flights.tooling.sweep import comparison, main, read_spec, swept_parameters, with_settings
 from mlkit.config import ParamError
 from mlkit.plots import metric_by_parameter
-from mlkit.tooling.experiments import expand, experiment_name
+from mlkit.tooling.sweep_grid import expand, experiment_name
 
 PNG = b"\x89PNG\r\n\x1a\n"
 GRID = [

@@ -22,23 +22,16 @@ from mlkit.config import ParamError, Section, parent_of, parse_params, positive,
 from mlkit.io import write_csv, write_text
 from mlkit.metrics import METRICS
 from mlkit.plots import metric_by_parameter
-from mlkit.tooling.experiments import (
-    check_grid,
-    expand,
-    experiment_name,
-    experiments,
-    failure_reason,
+from mlkit.tooling.experiment_queue import experiments, failure_reason, queue, run_queue
+from mlkit.tooling.experiment_sharing import (
     head,
-    parse_shard,
     pull_experiments,
     push_experiments,
-    queue,
     remote_experiments,
     require_full_history,
     require_remotes,
-    run_queue,
-    shard,
 )
+from mlkit.tooling.sweep_grid import check_grid, expand, experiment_name, parse_shard, shard
 
 
 class Spec(Section):

@@ -4,7 +4,9 @@
   `mlkit.tooling.gates` (regression, lift and reproducibility gates), `mlkit.tooling.markdown` (its text),
   `mlkit.tooling.overlay` (its plots), `mlkit.tooling.base_run` (the base's predictions, paired intervals)
   and `mlkit.tooling.git` (files at a revision, the re-run check);
-- `mlkit.tooling.experiments`: queued DVC experiment sweeps over a grid, sharded over machines;
+- `mlkit.tooling.sweep_grid`: a sweep's grid checked, expanded into named runs and sharded over machines,
+  run as queued DVC experiments by `mlkit.tooling.experiment_queue` (workers, timeout, failure reasons)
+  and shared between clones by `mlkit.tooling.experiment_sharing` (experiment refs pushed and pulled);
 - `mlkit.tooling.verify`: re-run the pipeline from scratch and fail on any difference from git;
 - `mlkit.tooling.wheel`: mlkit's byte-identical wheel;
 - `mlkit.tooling.new`: `make new`, a project generated from a table (the copier template, checked first),

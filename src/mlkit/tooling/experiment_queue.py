@@ -1,26 +1,22 @@
-"""Queued DVC experiment sweeps: expand a grid, queue it, run it with N workers under a timeout, collect.
+"""DVC's experiment queue: a sweep's runs queued, run with N workers under a timeout, and collected.
 
 The queue is filled and started through the `dvc` command line, as a user would (its workers find `dvc`
 on PATH); it is watched through DVC's Python API in this process, because each `dvc queue status`
 process costs almost a second of CPU, taken from the workers at every poll.
 """
 
-import itertools
 import json
 import os
-import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from dvc.repo import Repo
-from dvc.repo.experiments.refs import EXPS_NAMESPACE, ExpRefInfo
 
-from mlkit.config import parent_of, require
 from mlkit.runtime import JOBS_VARIABLE
+from mlkit.tooling.sweep_grid import experiment_name
 
 POLL_SECONDS = 2  # a poll costs ~0.1 s of CPU in this process
 STOP_TIMEOUT_S = 120  # for a stopped sweep's tasks to end, then for the workers to exit
@@ -33,85 +29,6 @@ class SweepOutcome:
     failed: list[str]
     left_queued: list[str]
     seconds: float
-
-
-def _is_parameter(params: Mapping[str, Any], dotted: str) -> bool:
-    """`dotted` (such as `train.hgb.max_iter`) names one value of `params`, not a section."""
-    parent, name = parent_of(params, dotted)
-    return parent is not None and name in parent and not isinstance(parent[name], Mapping)
-
-
-def check_grid(grid: Any, params: Mapping[str, Any], source: str) -> None:
-    """A grid as `expand` takes it, every key an existing parameter of `params`: checked before anything
-    is queued, so that a typo in the third block cannot leave the first two in the queue."""
-    blocks = "a non-empty list of blocks, each a mapping parameter: [values]"
-    require(isinstance(grid, list) and len(grid) > 0, "grid", grid, blocks, source)
-    for index, block in enumerate(grid):
-        require(isinstance(block, Mapping) and len(block) > 0, f"grid[{index}]", block, blocks, source)
-        for key, values in block.items():
-            name = f"grid[{index}].{key}"
-            require(
-                isinstance(values, list) and len(values) > 0,
-                name,
-                values,
-                "a non-empty list of values",
-                source,
-            )
-            require(_is_parameter(params, str(key)), name, key, "a parameter of params.yaml", source)
-    named: dict[str, dict] = {}  # a name names one run: `dvc exp run --name` would replace the first
-    for run in expand(grid):
-        name = experiment_name(run)
-        require(
-            name not in named,
-            "grid",
-            run,
-            f"a run named apart from {named.get(name)} (both are {name!r})",
-            source,
-        )
-        named[name] = run
-
-
-def expand(grid: list[dict[str, list]]) -> list[dict[str, object]]:
-    """Every combination of values within each block of the grid, blocks one after another."""
-    runs = []
-    for block in grid:
-        names = sorted(block)
-        for values in itertools.product(*(block[name] for name in names)):
-            runs.append(dict(zip(names, values, strict=True)))
-    return runs
-
-
-def experiment_name(settings: dict[str, object]) -> str:
-    """A readable, git-ref-safe name such as `model-hgb_learning_rate-0.05` (a list of months [4, 5]
-    gives `months-4-5`: brackets, commas and spaces are not allowed in a git ref)."""
-    parts = [f"{key.rsplit('.', 1)[-1]}-{_ref_safe(str(value))}" for key, value in settings.items()]
-    return "_".join(parts).lower()
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """`SHARD=i/N` as (i, N), 1 <= i <= N; a ValueError says what is wrong."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
-    if not match or not 1 <= int(match[1]) <= int(match[2]):
-        raise ValueError(f"SHARD={text!r} is invalid: expected i/N with 1 <= i <= N, such as 1/2")
-    return int(match[1]), int(match[2])
-
-
-def shard(runs: list[dict[str, object]], index: int, count: int) -> list[dict[str, object]]:
-    """Share `index` of `count` (1-based) of the expanded grid, in the grid's order.
-
-    The points are sorted by their canonical form (the settings as JSON with sorted keys), and the k-th
-    of them (from 0) goes to share k mod count + 1: every point is in exactly one share, shares differ
-    in size by one at most, and the partition does not depend on the order of the grid's blocks or
-    values. Adding a point may move others to another share, so every share must read the same grid
-    (the same commit).
-    """
-    order = sorted(range(len(runs)), key=lambda k: json.dumps(runs[k], sort_keys=True))
-    mine = {k for position, k in enumerate(order) if position % count == index - 1}
-    return [run for k, run in enumerate(runs) if k in mine]
-
-
-def _ref_safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
 
 
 def _dvc(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -128,87 +45,6 @@ def _dvc(*args: str, check: bool = True, env: dict[str, str] | None = None) -> s
     if check and result.returncode:
         raise RuntimeError(f"dvc {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
     return result
-
-
-def _git(*args: str) -> str:
-    """A git command's output; when it fails, the error says what git said."""
-    result = subprocess.run(["git", *args], capture_output=True, text=True)
-    if result.returncode:
-        raise RuntimeError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
-    return result.stdout
-
-
-def head() -> str:
-    return _git("rev-parse", "HEAD").strip()
-
-
-def require_full_history() -> None:
-    """`dvc exp` needs the whole history: in a shallow clone it fails on missing commits."""
-    if _git("rev-parse", "--is-shallow-repository").strip() == "true":
-        raise RuntimeError(
-            "this clone is shallow: `dvc exp` needs the full history (git fetch --unshallow; in GitHub "
-            "Actions, actions/checkout with fetch-depth: 0)"
-        )
-
-
-def experiment_refs(lines: str) -> dict[str, dict[str, str]]:
-    """name -> {baseline commit: experiment commit} from `<sha> <ref>` lines (`git ls-remote`,
-    `git for-each-ref --format='%(objectname) %(refname)'`); other refs are skipped."""
-    found: dict[str, dict[str, str]] = {}
-    for line in lines.splitlines():
-        sha, _, ref = line.partition("\t") if "\t" in line else line.partition(" ")
-        if ref.startswith(f"{EXPS_NAMESPACE}/") and ref.count("/") == 4:  # not refs/exps/exec/...
-            info = ExpRefInfo.from_ref(ref)
-            found.setdefault(info.name, {})[str(info.baseline_sha)] = sha
-    return found
-
-
-def remote_experiments(git_remote: str) -> dict[str, dict[str, str]]:
-    """The experiments a git remote holds, by name and baseline commit."""
-    return experiment_refs(_git("ls-remote", git_remote, f"{EXPS_NAMESPACE}/*"))
-
-
-def local_experiments() -> dict[str, dict[str, str]]:
-    """This repository's experiments, by name and baseline commit."""
-    return experiment_refs(_git("for-each-ref", "--format=%(objectname) %(refname)", EXPS_NAMESPACE))
-
-
-def require_remotes(git_remote: str) -> None:
-    """A git remote to push experiments to and a default DVC remote for their outputs, checked before
-    anything runs (`dvc exp push` without a DVC remote pushes the refs alone, and says nothing)."""
-    remote_experiments(git_remote)  # fails naming the git remote when it cannot be reached
-    if _dvc("remote", "default", check=False).returncode:
-        raise RuntimeError("no default DVC remote: `dvc remote add -d NAME URL` (the outputs' storage)")
-
-
-def _differing(names: list[str], git_remote: str) -> list[str]:
-    """The names whose experiment on HEAD is not the same commit here and on the git remote."""
-    baseline, here, there = head(), local_experiments(), remote_experiments(git_remote)
-    return [n for n in names if here.get(n, {}).get(baseline) != there.get(n, {}).get(baseline)]
-
-
-def push_experiments(names: list[str], git_remote: str) -> None:
-    """Push the named experiments of HEAD to the git remote (their outputs to the default DVC remote),
-    then check that the remote holds exactly these commits.
-
-    Forced: an experiment of a sweep re-run under the same name is a new commit, and unforced, DVC
-    exits 0 with "has diverged ... No experiments to push" and leaves the old one on the remote.
-    """
-    if not names:
-        return
-    _dvc("exp", "push", "--force", git_remote, *names)
-    if wrong := _differing(names, git_remote):
-        raise RuntimeError(f"`dvc exp push` left {wrong} different on the git remote {git_remote!r}")
-
-
-def pull_experiments(names: list[str], git_remote: str) -> None:
-    """Pull the named experiments of HEAD from the git remote (their outputs from the default DVC
-    remote), replacing older local ones of the same names, then check that they arrived."""
-    if not names:
-        return
-    _dvc("exp", "pull", "--force", git_remote, *names)
-    if wrong := _differing(names, git_remote):
-        raise RuntimeError(f"`dvc exp pull` left {wrong} different from the git remote {git_remote!r}")
 
 
 def _value(value: object) -> str:
