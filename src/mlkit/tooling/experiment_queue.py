@@ -31,7 +31,9 @@ class SweepOutcome:
     seconds: float
 
 
-def _dvc(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def dvc_command(
+    *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """A `dvc` command with its output; when it fails, the error says what DVC said.
 
     The output goes through temporary files, not pipes: `dvc queue start` leaves detached workers that
@@ -79,17 +81,17 @@ def queue(runs: list[dict[str, object]]) -> dict[str, str]:
     name on this commit, which `dvc exp show` would list as Failed beside the new run.
     """
     names = [experiment_name(settings) for settings in runs]
-    existing = set(_dvc("exp", "list", "--name-only").stdout.split())
+    existing = set(dvc_command("exp", "list", "--name-only").stdout.split())
     replaced = [name for name in names if name in existing]
     if replaced:
-        _dvc("exp", "remove", *replaced)
+        dvc_command("exp", "remove", *replaced)
     failed = _failed_on_this_commit(names)
     if failed:
-        _dvc("queue", "remove", *failed)
+        dvc_command("queue", "remove", *failed)
     before = {task["rev"] for task in _tasks()}
     for name, settings in zip(names, runs, strict=True):
         options = [item for key, value in settings.items() for item in ("-S", f"{key}={_value(value)}")]
-        _dvc("exp", "run", "--queue", "--name", name, *options)
+        dvc_command("exp", "run", "--queue", "--name", name, *options)
     new = {task["name"]: task["rev"] for task in _tasks() if task["rev"] not in before}
     return {name: new[name] for name in names}
 
@@ -98,7 +100,7 @@ def failure_reason(rev: str, lines: int = 3) -> str:
     """Why a queued experiment failed: the error lines of its `dvc queue logs` (the stage's own message
     first, then DVC's), which the sweep would otherwise leave for the user to dig out. By the task's
     revision (from `queue`): a name may also match an ended task of an earlier sweep."""
-    log = _dvc("queue", "logs", rev, check=False).stdout.splitlines()
+    log = dvc_command("queue", "logs", rev, check=False).stdout.splitlines()
     errors = [line.strip() for line in log if line.lstrip().lower().startswith("error")]
     return " | ".join(errors[-lines:]) or f"no error line in `dvc queue logs {rev}`"
 
@@ -138,7 +140,7 @@ def drop_stale_control_messages() -> int:
 
 def start_workers(workers: int) -> None:
     """`dvc queue start`: it returns at once, the workers' logs stay in DVC's files (`dvc queue logs`)."""
-    _dvc("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
+    dvc_command("queue", "start", "--jobs", str(workers), env=dict(os.environ, **{JOBS_VARIABLE: "1"}))
 
 
 def _stop(revs: set[str]) -> None:
@@ -162,9 +164,9 @@ def _stop(revs: set[str]) -> None:
             )
         waiting = [rev for rev, state in live.items() if state == "Queued"]
         if waiting:  # all or none: one that started meanwhile fails the call, and the next round retries
-            _dvc("queue", "remove", *waiting, check=False)
+            dvc_command("queue", "remove", *waiting, check=False)
         for rev in sorted(rev for rev, state in live.items() if state != "Queued" and rev not in signalled):
-            if _dvc("queue", "kill", rev, check=False).returncode == 0:
+            if dvc_command("queue", "kill", rev, check=False).returncode == 0:
                 signalled.add(rev)
         time.sleep(POLL_SECONDS)
     if not any(t["status"] not in ENDED for t in tasks):  # the last read: none of ours is live
@@ -208,7 +210,7 @@ def run_queue(tasks: dict[str, str], workers: int, timeout_seconds: float) -> Sw
 
 def experiments(names: list[str]) -> Iterator[tuple[str, dict, dict]]:
     """(name, params, metrics) of each named experiment, from `dvc exp show --json`."""
-    shown = json.loads(_dvc("exp", "show", "--json").stdout)
+    shown = json.loads(dvc_command("exp", "show", "--json").stdout)
     for commit in shown:
         for experiment in commit.get("experiments") or []:
             for rev in experiment.get("revs", []):

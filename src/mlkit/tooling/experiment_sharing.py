@@ -5,7 +5,7 @@ import subprocess
 
 from dvc.repo.experiments.refs import EXPS_NAMESPACE, ExpRefInfo
 
-from mlkit.tooling.experiment_queue import _dvc
+from mlkit.tooling.experiment_queue import dvc_command
 
 
 def _git(*args: str) -> str:
@@ -55,7 +55,7 @@ def require_remotes(git_remote: str) -> None:
     """A git remote to push experiments to and a default DVC remote for their outputs, checked before
     anything runs (`dvc exp push` without a DVC remote pushes the refs alone, and says nothing)."""
     remote_experiments(git_remote)  # fails naming the git remote when it cannot be reached
-    if _dvc("remote", "default", check=False).returncode:
+    if dvc_command("remote", "default", check=False).returncode:
         raise RuntimeError("no default DVC remote: `dvc remote add -d NAME URL` (the outputs' storage)")
 
 
@@ -74,7 +74,7 @@ def push_experiments(names: list[str], git_remote: str) -> None:
     """
     if not names:
         return
-    _dvc("exp", "push", "--force", git_remote, *names)
+    dvc_command("exp", "push", "--force", git_remote, *names)
     if wrong := _differing(names, git_remote):
         raise RuntimeError(f"`dvc exp push` left {wrong} different on the git remote {git_remote!r}")
 
@@ -84,6 +84,6 @@ def pull_experiments(names: list[str], git_remote: str) -> None:
     remote), replacing older local ones of the same names, then check that they arrived."""
     if not names:
         return
-    _dvc("exp", "pull", "--force", git_remote, *names)
+    dvc_command("exp", "pull", "--force", git_remote, *names)
     if wrong := _differing(names, git_remote):
         raise RuntimeError(f"`dvc exp pull` left {wrong} different from the git remote {git_remote!r}")
