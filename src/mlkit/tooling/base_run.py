@@ -111,9 +111,12 @@ def joined(head: pd.DataFrame, base: pd.DataFrame, on: Sequence[str], proba: str
     """This change's rows with the base's probability as `base`, when both hold the same rows (the same
     `on` values, each once); else None."""
     on = list(on)
-    if not set(on) <= set(base.columns) or len(head) != len(base):
-        return None
-    if head.duplicated(on).any() or base.duplicated(on).any():
+    if (
+        not set(on) <= set(base.columns)
+        or len(head) != len(base)
+        or head.duplicated(on).any()
+        or base.duplicated(on).any()
+    ):
         return None
     both = head.merge(base[[*on, proba]].rename(columns={proba: "base"}), on=on, how="inner")
     return both if len(both) == len(head) else None
