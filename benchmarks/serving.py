@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.workspace import ROOT, WORK, environment, median, target, threads
-from mlkit.serving import free_port, service_process
+from mlkit.service_process import free_port, service_process
 
 CLIENTS = 8
 SINGLE_REQUESTS = 2000

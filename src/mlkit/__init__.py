@@ -16,7 +16,8 @@ A pipeline writes its own vocabulary, table rules, features and one thin entry p
 - delivery: `mlkit.plots`, `mlkit.report` (a self-contained HTML page), `mlkit.report_format` (values and
   tables as a reader should see them), `mlkit.scoring` (batch scoring with a quarantine), `mlkit.drift`,
   `mlkit.serving` (the HTTP service: the locked model, request logging and limits, an optional bearer
-  token; its request model comes from a field table through `mlkit.records`);
+  token; its request model comes from a field table through `mlkit.records`), `mlkit.service_process`
+  (a service on a loopback port, for tests, benchmarks and smoke checks);
 - a whole single-table project, as `make new` generates it: `mlkit.profile` (a table's profile written as
   an editable pandera schema), `mlkit.tabular` (the default baseline's columns, a stratified split, the
   model families), `mlkit.tabular_stages` (the ten stages) and `mlkit.tabular_delivery` (service, batch

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Repo
-from mlkit.serving import free_port, service_process
+from mlkit.service_process import free_port, service_process
 
 pytestmark = pytest.mark.slow
 

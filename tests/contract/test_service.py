@@ -27,15 +27,8 @@ from flights.delivery.serve import EXAMPLE, MAX_BYTES_PER_FLIGHT, create_app
 from flights.model.features import model_inputs
 from flights.shared.vocabulary import WEATHER_COLUMNS
 from mlkit.config import ParamError
-from mlkit.serving import (
-    TOKEN_VARIABLE,
-    ModelVersionError,
-    ServiceExited,
-    ServiceProcess,
-    free_port,
-    git_revision,
-    service_process,
-)
+from mlkit.service_process import ServiceExited, ServiceProcess, free_port, service_process
+from mlkit.serving import TOKEN_VARIABLE, ModelVersionError, git_revision
 
 pytestmark = pytest.mark.slow
 

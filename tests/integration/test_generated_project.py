@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from mlkit.serving import free_port, service_process
+from mlkit.service_process import free_port, service_process
 from mlkit.tooling import new
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,8 @@ import pytest
 import yaml
 
 from conftest import PROJECT, Repo, clone_repo, tool_env
-from s3 import S3Server, free_port
+from mlkit.service_process import free_port
+from s3 import S3Server
 
 pytestmark = pytest.mark.slow
 

@@ -91,6 +91,7 @@ NO_STAGE_RUNS = (
     "src/mlkit/tooling/",
     "src/flights/tooling/",
     "src/mlkit/serving.py",
+    "src/mlkit/service_process.py",
     "src/flights/delivery/",
 )
 STAGES_RUN = ("src/flights/delivery/score.py", "src/flights/delivery/report/")  # of delivery: batch, report

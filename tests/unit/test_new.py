@@ -128,7 +128,7 @@ def test_date_periods_are_calendar_months():
 
 
 def test_the_project_lock_pins_mlkit_by_hash_and_only_what_it_needs(tmp_path):
-    wheel = tmp_path / "mlkit-0.2.0-py3-none-any.whl"
+    wheel = tmp_path / "mlkit-0.3.0-py3-none-any.whl"
     wheel.write_bytes(b"wheel bytes")
     repo_lock = (Path(__file__).resolve().parents[2] / "requirements.lock").read_text()
     lock = project_lock(repo_lock, wheel)
