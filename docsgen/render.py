@@ -7,27 +7,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docsgen import bench, data, graph, library, scale, sweep
+from docsgen import bench, data, delivery, graph, library, model, scale, sweep
 from docsgen.images import IMAGES_MADE
 from docsgen.sources import ROOT, FigureError, Sources, count, metric, param, seconds, share
 
 MARKER = re.compile(r"<!-- fig:(?P<name>[a-z0-9_.-]+) -->(?P<body>.*?)<!-- /fig -->", re.DOTALL)
 
 FIGURES: dict[str, Callable[[Sources], str]] = {
-    "results": data.results,
+    "results": model.results,
     "tables": data.tables,
     "label": data.label,
     "coverage": data.coverage,
     "findings": data.findings,
     "split": data.split,
-    "folds": data.folds,
-    "importance": data.importance,
-    "ablation": data.ablation,
-    "gates": data.gates,
-    "intervals": data.intervals,
-    "batch": data.batch,
-    "drift": data.drift,
-    "penguins": data.penguins,
+    "folds": model.folds,
+    "importance": model.importance,
+    "ablation": model.ablation,
+    "gates": model.gates,
+    "intervals": model.intervals,
+    "batch": delivery.batch,
+    "drift": delivery.drift,
+    "penguins": library.penguins,
     "benchmarks": bench.benchmarks,
     "stage-times": bench.stage_times,
     "room-edits": bench.room_edits,
