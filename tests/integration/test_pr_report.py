@@ -23,7 +23,7 @@ from flights.shared import paths
 from flights.tooling import pr_report as flights_report
 from mlkit.config import ParamError
 from mlkit.metrics import METRICS
-from mlkit.tooling import gates, git, markdown, verify
+from mlkit.tooling import gates, git, markdown, pr_format, verify
 from mlkit.tooling import pr_report as pr
 from mlkit.tooling.verify import CLEAN_REPRO
 
@@ -65,16 +65,16 @@ def test_unchanged_means_zero_at_the_reports_precision() -> None:
     assert gates.verdict("roc_auc", 0.7, 0.70004) == gates.UNCHANGED
     assert gates.verdict("roc_auc", 0.7, 0.69996) == gates.UNCHANGED
     assert gates.verdict("roc_auc", 0.7, 0.7001) == gates.BETTER
-    assert gates.fmt_signed(0.69996 - 0.7) == "+0.0000"  # never "-0.0000"
+    assert pr_format.fmt_signed(0.69996 - 0.7) == "+0.0000"  # never "-0.0000"
 
 
 def test_missing_base_gives_na_and_skips_the_regression_gate() -> None:
     head = {"roc_auc": 0.68, "log_loss": 0.54}
-    assert gates.verdict("roc_auc", None, 0.68) == gates.NA
-    assert gates.verdict("roc_auc", float("nan"), 0.68) == gates.NA
+    assert gates.verdict("roc_auc", None, 0.68) == pr_format.NA
+    assert gates.verdict("roc_auc", float("nan"), 0.68) == pr_format.NA
     rows = markdown.compare_metrics(None, head, {"roc_auc": 0.6, "log_loss": 0.57}, tolerance=TOLERANCE)
     assert [row.metric for row in rows] == ["roc_auc", "log_loss"]  # METRICS order
-    assert all(row.base is None and row.delta is None and row.verdict == gates.NA for row in rows)
+    assert all(row.base is None and row.delta is None and row.verdict == pr_format.NA for row in rows)
     assert rows[0].lift == pytest.approx(0.08) and rows[1].lift == pytest.approx(-0.03)
     skipped = gates.regression_gates(None, head, TOLERANCE)
     assert len(skipped) == 1 and skipped[0].passed and "skipped" in skipped[0].detail
@@ -165,14 +165,14 @@ def test_validate_gates_reads_the_projects_params_and_rejects_bad_ones() -> None
 
 # ------------------------------------------------------------------------------ unit: rendering
 def test_number_formats() -> None:
-    assert gates.fmt_value(0.123456) == "0.1235"
-    assert gates.fmt_value(12664) == "12,664"
-    assert gates.fmt_value(None) == gates.fmt_value(float("nan")) == gates.fmt_value(True) == "n/a"
-    assert gates.fmt_signed(-0.00123) == "-0.0012"
-    assert gates.fmt_signed(0.0125) == "+0.0125"
-    assert gates.fmt_signed(-25) == "-25"
-    assert gates.fmt_signed(1500) == "+1,500"
-    assert gates.fmt_signed(None) == "n/a"
+    assert pr_format.fmt_value(0.123456) == "0.1235"
+    assert pr_format.fmt_value(12664) == "12,664"
+    assert all(pr_format.fmt_value(missing) == "n/a" for missing in (None, float("nan"), True))
+    assert pr_format.fmt_signed(-0.00123) == "-0.0012"
+    assert pr_format.fmt_signed(0.0125) == "+0.0125"
+    assert pr_format.fmt_signed(-25) == "-25"
+    assert pr_format.fmt_signed(1500) == "+1,500"
+    assert pr_format.fmt_signed(None) == "n/a"
 
 
 def test_markdown_table_escapes_and_aligns() -> None:

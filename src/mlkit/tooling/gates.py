@@ -24,18 +24,16 @@ point ones.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 from mlkit.config import require, require_positive
 from mlkit.metrics import METRICS, improvement
+from mlkit.tooling.pr_format import DIGITS, NA, fmt_interval, fmt_signed, fmt_value, is_number
 
-DIGITS = 4  # decimals shown in every table
 UNCHANGED_BELOW = 0.5 * 10**-DIGITS  # a difference that rounds to 0.0000 is "unchanged"
 EPSILON = 1e-9  # metric files hold 6 decimals: differences below this are float noise, not a change
-NA = "n/a"
 
 BETTER, WORSE, UNCHANGED, REGRESSION = "better", "worse", "unchanged", "REGRESSION"
 INCONCLUSIVE = "inconclusive"  # the interval straddles the gate's threshold
@@ -45,41 +43,8 @@ REGRESSION_GATE, LIFT_GATE, REPRO_GATE = (
     "reproducibility",
 )
 
-Number = int | float
 
-
-# ----------------------------------------------------------------------------------------- numbers
-def is_number(value: Any) -> TypeGuard[Number]:
-    """A real, finite-or-infinite number (bools, None and NaN are not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return not math.isnan(value)
-
-
-def fmt_value(value: Any, digits: int = DIGITS, signed: bool = False) -> str:
-    """Integers with thousands separators, floats with `digits` decimals, missing as n/a; `signed`
-    adds the sign, and what rounds to zero is +0.0000, never -0.0000."""
-    if not is_number(value):
-        return NA
-    sign = "+" if signed else ""
-    if isinstance(value, int):
-        return f"{value:{sign},}"
-    shown = round(value, digits) + 0.0 if signed else value
-    return f"{shown:{sign}.{digits}f}"
-
-
-def fmt_signed(value: Any, digits: int = DIGITS) -> str:
-    """A difference with its sign; what rounds to zero is +0.0000."""
-    return fmt_value(value, digits, signed=True)
-
-
-def fmt_interval(interval: Mapping[str, Any] | None, digits: int = DIGITS) -> str:
-    """An interval as `[-0.0012, +0.0074]` (signed, as deltas are); empty when there is none."""
-    if not interval or not (is_number(interval.get("low")) and is_number(interval.get("high"))):
-        return ""
-    return f"[{fmt_signed(interval['low'], digits)}, {fmt_signed(interval['high'], digits)}]"
-
-
+# ----------------------------------------------------------------------------------------- intervals
 def gain_bounds(metric: str, interval: Mapping[str, Any] | None) -> tuple[float, float] | None:
     """The interval of a delta (`{low, high}` in the metric's own sign) as (low, high) of the
     improvement, positive being better; None when there is no usable interval."""
@@ -87,13 +52,6 @@ def gain_bounds(metric: str, interval: Mapping[str, Any] | None) -> tuple[float,
         return None
     ends = sorted(improvement(metric, interval[end], 0.0) for end in ("low", "high"))
     return ends[0], ends[1]
-
-
-def difference(new: Any, old: Any) -> Number | None:
-    """`new - old`, or None when either is missing."""
-    if not (is_number(new) and is_number(old)):
-        return None
-    return new - old
 
 
 # How an interval qualifies a gate decided on its point value (the module's rule): one of four cases.

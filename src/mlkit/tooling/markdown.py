@@ -14,20 +14,9 @@ from typing import Any
 
 from mlkit.config import parent_of
 from mlkit.metrics import METRICS
-from mlkit.tooling.gates import (
-    REGRESSION,
-    Gate,
-    difference,
-    failure_line,
-    failures,
-    fmt_interval,
-    fmt_signed,
-    fmt_value,
-    inconclusive,
-    is_number,
-    verdict,
-)
+from mlkit.tooling.gates import REGRESSION, Gate, failure_line, failures, inconclusive, verdict
 from mlkit.tooling.git import ReproCheck
+from mlkit.tooling.pr_format import difference, fmt_interval, fmt_signed, fmt_value, is_number
 
 Intervals = Mapping[str, Mapping[str, Any]]  # metric: {delta, low, high}, as mlkit.bootstrap writes
 
