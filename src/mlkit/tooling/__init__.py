@@ -2,7 +2,7 @@
 
 - `mlkit.tooling.pr_report`: the pull-request report against a base revision and the baseline, with
   `mlkit.tooling.gates` (regression, lift and reproducibility gates), `mlkit.tooling.markdown` (its text),
-  `mlkit.tooling.overlay` (its plots), `mlkit.tooling.base_run` (the base's predictions, paired intervals)
+  `mlkit.tooling.pr_format` (its values), `mlkit.tooling.overlay` (its plots), `mlkit.tooling.base_run` (the base's predictions, paired intervals)
   and `mlkit.tooling.git` (files at a revision, the re-run check);
 - `mlkit.tooling.sweep_grid`: a sweep's grid checked, expanded into named runs and sharded over machines,
   run as queued DVC experiments by `mlkit.tooling.experiment_queue` (workers, timeout, failure reasons)
