@@ -98,7 +98,9 @@ def scratch_repo(name: str) -> Path:
 
 
 def drop_declarations(repo: Path, code: bool = False, params: bool = False) -> None:
-    """Rewrite `repo`'s dvc.yaml without its `src/` dependencies (`code`) and/or its stages' `params:`.
+    """Rewrite reproduced `repo`'s dvc.yaml without its `src/` dependencies (`code`) and/or its stages'
+    `params:`, and accept its outputs as they stand (`dvc commit --force`: nothing re-run, dvc.lock
+    rewritten); fails unless `dvc status` is then clean.
 
     Not a setup to use (an edit would then re-run nothing): it measures what DVC pays for those
     declarations. Comments are not kept."""
@@ -110,6 +112,9 @@ def drop_declarations(repo: Path, code: bool = False, params: bool = False) -> N
         if params:
             stage.pop("params", None)
     dvc_yaml.write_text(yaml.safe_dump(spec, sort_keys=False, width=1000))
+    run(["dvc", "commit", "--force", "--quiet"], repo)
+    if "up to date" not in run(["dvc", "status"], repo).output:
+        raise RuntimeError(f"{repo}: dvc status is not clean after dvc commit")
 
 
 ONE_STAGE = """stages:
