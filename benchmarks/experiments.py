@@ -69,7 +69,7 @@ def _cached_reruns(repo: Path, parameter: str, values: tuple, repeats: int) -> l
 
 
 def _cached_reruns_without_code_deps(repo: Path, repeats: int) -> list[float]:
-    """Cached re-runs with every `src/` dependency dropped from dvc.yaml (dvc.lock: half its lines).
+    """Cached re-runs with every `src/` dependency dropped from dvc.yaml (and so from dvc.lock).
 
     Not a setup to use (a code change would re-run nothing): it shows what the code dependencies' share
     of the lock file costs, which DVC parses and rewrites whole after each of the 5 restored stages.
